@@ -1,0 +1,33 @@
+"""Where a request comes from: the client address and user agent, trusting only configured proxies."""
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+MAX_USER_AGENT = 300
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """Return the client's IP address, or None when it cannot be determined.
+
+    With TRUSTED_PROXY_COUNT = N > 0, the N-th address from the right of X-Forwarded-For is the client as seen by
+    the outermost trusted proxy; anything further left was written by the client and is ignored (a spoofed
+    X-Forwarded-For must not let an attacker pick the key its login attempts are throttled under).
+    """
+    trusted = settings.TRUSTED_PROXY_COUNT
+    candidate = request.META.get("REMOTE_ADDR", "")
+    if trusted:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= trusted:
+            candidate = hops[-trusted]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
+def user_agent(request: HttpRequest) -> str:
+    """Return the User-Agent header, cut to a storable length and stripped of control characters."""
+    raw = request.META.get("HTTP_USER_AGENT", "")
+    return "".join(ch for ch in raw if ch.isprintable())[:MAX_USER_AGENT]

@@ -1,0 +1,97 @@
+"""Account services: the writes both doors and the admin share. Thin views call these; nothing here knows HTTP."""
+
+import logging
+
+from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import AuthEvent, User
+from accounts.signals import credentials_revoked
+from accounts.throttling import LoginThrottled, login_throttle
+from denylist import revocation
+
+logger = logging.getLogger(__name__)
+
+
+def auth_event_record(
+    *, kind: str, user: User | None = None, username: str = "", door: str = "", ip: str | None = None,
+    user_agent: str = "", detail: str = "",
+) -> AuthEvent:
+    """Append one event to the auth-event log."""
+    return AuthEvent.objects.create(
+        kind=kind, user=user, username=(username or (user.get_username() if user else ""))[:150], door=door,
+        ip=ip, user_agent=user_agent[:300], detail=detail[:300],
+    )
+
+
+def user_create(*, username: str, password: str, email: str = "", is_staff: bool = False) -> User:
+    """Create an account with a hashed password."""
+    return get_user_model().objects.create_user(username=username, password=password, email=email, is_staff=is_staff)
+
+
+def user_authenticate(*, username: str, password: str, door: str, ip: str | None, user_agent: str = "") -> User | None:
+    """Check a username and password; return the user, or None for a wrong password or unknown user alike.
+
+    Raise accounts.throttling.LoginThrottled before checking anything when the account or the address has used
+    up its attempts. Django's ModelBackend hashes the password even for an unknown username, so both failures
+    take comparable time (no user enumeration by timing). Inactive (suspended) users cannot log in.
+    """
+    try:
+        login_throttle.hit(username=username, ip=ip)
+    except LoginThrottled:
+        auth_event_record(kind=AuthEvent.Kind.LOGIN_THROTTLED, username=username, door=door, ip=ip,
+                          user_agent=user_agent)
+        raise
+    user = authenticate(username=username, password=password)
+    if user is None:
+        auth_event_record(kind=AuthEvent.Kind.LOGIN_FAILED, username=username, door=door, ip=ip, user_agent=user_agent)
+        return None
+    auth_event_record(kind=AuthEvent.Kind.LOGIN, user=user, door=door, ip=ip, user_agent=user_agent)
+    return user
+
+
+@transaction.atomic
+def user_log_out_everywhere(*, user: User, reason: str = "logout_everywhere", door: str = "") -> None:
+    """End every session and every token of `user` issued before now, on every worker, at the next request."""
+    revocation.revoke_user(user_id=user.pk, reason=reason)
+    credentials_revoked.send(sender=User, user=user, reason=reason)
+    if reason == "logout_everywhere":
+        auth_event_record(kind=AuthEvent.Kind.LOGOUT_EVERYWHERE, user=user, door=door)
+
+
+def user_password_change(*, user: User, old_password: str, new_password: str, door: str = "") -> None:
+    """Change the password after checking the old one and the validators; then end every older credential.
+
+    Raise django.core.exceptions.ValidationError (with field names in `error_dict`) when the old password is
+    wrong or the new one is refused. The caller issues the credential that survives (a new session or a new
+    token pair), which is dated after the cut-off.
+    """
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": ["Your old password was entered incorrectly."]})
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        user_log_out_everywhere(user=user, reason="password_changed")
+        auth_event_record(kind=AuthEvent.Kind.PASSWORD_CHANGED, user=user, door=door)
+
+
+@transaction.atomic
+def user_suspend(*, user: User, door: str = "admin") -> None:
+    """Deactivate the account and end all its sessions and tokens; logins fail until reactivation."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    user_log_out_everywhere(user=user, reason="suspended")
+    auth_event_record(kind=AuthEvent.Kind.SUSPENDED, user=user, door=door)
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, door: str = "admin") -> None:
+    """Let a suspended account log in again. Credentials ended by the suspension stay dead."""
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+    auth_event_record(kind=AuthEvent.Kind.REACTIVATED, user=user, door=door)

@@ -1,0 +1,11 @@
+"""Signals the account services send so that each door can end its own credentials.
+
+`accounts` knows nothing about cookies or tokens. When a user's credentials must all die (log out everywhere,
+password change, suspension, deletion), the service records a revocation cut-off in the revocation store and
+sends `credentials_revoked`; the session door ends the user's session rows in response.
+"""
+
+from django.dispatch import Signal
+
+# Sent with: user (the User), reason (str). Receivers run inside the service's transaction.
+credentials_revoked = Signal()

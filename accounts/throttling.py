@@ -1,0 +1,73 @@
+"""Login throttling shared by both doors: keyed on the account and on the client address, atomic under load."""
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
+
+_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+
+def parse_rate(rate: str) -> Rate:
+    """Parse DRF rate syntax (`10/min`, `100/hour`, `5/s`)."""
+    count, _, period = rate.partition("/")
+    return Rate(int(count), _PERIODS[period.strip().lower()])
+
+
+class LoginThrottled(Exception):
+    """Too many login attempts for this account or this address; `wait` is the seconds until the window ends."""
+
+    def __init__(self, wait: int):
+        super().__init__(wait)
+        self.wait = wait
+
+
+class LoginThrottle:
+    """Count login attempts per fixed window with the cache's atomic increment.
+
+    Two counters: one per account (stops guessing one password from many addresses) and one per client address
+    (stops spraying many accounts from one address). Each attempt increments both before the password is
+    checked, so N concurrent attempts can never all slip under the limit (a read-then-write counter can).
+    The username is keyed through an HMAC so the cache never holds what was typed.
+    """
+
+    cache = cache
+    timer = staticmethod(time.time)
+
+    def rate(self) -> Rate:
+        return parse_rate(settings.LOGIN_RATE)
+
+    def _keys(self, username: str, ip: str | None) -> list[str]:
+        window = int(self.timer()) // self.rate().seconds
+        account = salted_hmac("login-throttle", username.strip().lower()).hexdigest()[:32]
+        return [f"login:acct:{account}:{window}", f"login:ip:{ip or 'unknown'}:{window}"]
+
+    def hit(self, *, username: str, ip: str | None) -> None:
+        """Record one attempt; raise LoginThrottled when either counter is over the rate."""
+        rate = self.rate()
+        over = False
+        for key in self._keys(username, ip):
+            self.cache.add(key, 0, timeout=rate.seconds + 1)
+            try:
+                count = self.cache.incr(key)
+            except ValueError:  # expired between add and incr: start the window again
+                self.cache.set(key, 1, timeout=rate.seconds + 1)
+                count = 1
+            over = over or count > rate.count
+        if over:
+            raise LoginThrottled(wait=self.wait())
+
+    def wait(self) -> int:
+        seconds = self.rate().seconds
+        return max(1, seconds - int(self.timer()) % seconds)
+
+
+login_throttle = LoginThrottle()

@@ -1,0 +1,249 @@
+"""Django settings for Token Lab: one module, every knob read from the environment.
+
+Embedded mode (the default on a laptop): SQLite in the project folder, no Redis. Production / scale-out mode:
+`DATABASE_URL` points at PostgreSQL and `REDIS_URL` at Redis, shared by every gunicorn worker and host.
+Secrets have development defaults only when DEBUG is on; otherwise a missing one stops the process.
+"""
+
+import hashlib
+import hmac
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_choice, env_int, env_list, env_required, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", False)
+
+
+def _dev_secret_key() -> str:
+    """Return a per-checkout development key, generated once and kept out of git."""
+    path = BASE_DIR / ".tokenlab-dev-secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env_str("SECRET_KEY") or (_dev_secret_key() if DEBUG else env_required("SECRET_KEY"))
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
+    "accounts",
+    "resources",
+    "denylist",
+    "sessions_demo",
+    "jwt_demo",
+    "workshop",
+    "bench",
+]
+
+MIDDLEWARE = [
+    "config.outages.ServiceUnavailableMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "sessions_demo.middleware.DeviceSessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ------------------------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'tokenlab.sqlite3'}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the writer; IMMEDIATE transactions take the write lock up front so that two
+    # writers queue on the busy timeout instead of failing half-way ("database is locked").
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 5, minimum=1),
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3, minimum=1)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# --- Redis: the shared fast path in production mode -------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "0.5"))
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "tokenlab",
+            "OPTIONS": {
+                # A hung Redis must not stall workers: every call gives up after these timeouts. Deliberately
+                # no IGNORE_EXCEPTIONS: the revocation store must see failures to fall back, never a silent miss.
+                "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            },
+        }
+    }
+    SESSION_ENGINE = "sessions_demo.backends.cached_db"
+    REVOCATION_BACKEND = "denylist.backends.redis.RedisRevocationBackend"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tokenlab"}}
+    SESSION_ENGINE = "sessions_demo.backends.db"
+    REVOCATION_BACKEND = "denylist.backends.db.DatabaseRevocationBackend"
+
+SESSION_ENGINE = env_str("SESSION_ENGINE", SESSION_ENGINE)
+REVOCATION_BACKEND = env_str("REVOCATION_BACKEND", REVOCATION_BACKEND)
+# How long a Redis snapshot of the revocation store is trusted before one request re-validates it against the
+# database. It bounds how long a writer that cannot reach Redis waits before it acknowledges (see denylist/).
+REVOCATION_LEASE_SECONDS = env_int("REVOCATION_LEASE_SECONDS", 5, minimum=1)
+# Teaching toggle: with the denylist off, revoked access tokens keep working until `exp` (the article's claim).
+REVOCATION_ENABLED = env_bool("REVOCATION_ENABLED", True)
+
+# --- Sessions and CSRF -------------------------------------------------------------------------------------------
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG and env_bool("COOKIE_SECURE", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_SAMESITE = "Lax"
+LOGIN_URL = "/session/login/"
+LOGIN_REDIRECT_URL = "/session/"
+SESSION_LAST_SEEN_INTERVAL = env_int("SESSION_LAST_SEEN_INTERVAL", 60, minimum=0)
+
+# --- JWT ---------------------------------------------------------------------------------------------------------
+JWT_ALGORITHM = env_choice("JWT_ALGORITHM", "HS256", ("HS256", "RS256", "ES256", "EdDSA"))
+
+
+def _dev_jwt_key() -> str:
+    """Derive a development HMAC key from SECRET_KEY: related by a one-way function, never equal to it."""
+    return hmac.new(SECRET_KEY.encode(), b"token-lab jwt signing key (development)", hashlib.sha256).hexdigest()
+
+
+JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY") or (_dev_jwt_key() if DEBUG else env_required("JWT_SIGNING_KEY"))
+if JWT_SIGNING_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY: one leaked key must not forge both.")
+# Keys that still verify (previous keys during a rotation): comma-separated HMAC keys or PEM paths.
+JWT_VERIFYING_KEYS = env_list("JWT_VERIFYING_KEYS", [])
+JWT_ISSUER = env_str("JWT_ISSUER", "token-lab")
+JWT_AUDIENCE = env_str("JWT_AUDIENCE", "token-lab-api")
+ACCESS_TOKEN_LIFETIME = env_int("ACCESS_TOKEN_LIFETIME", 900, minimum=1)
+REFRESH_TOKEN_LIFETIME = env_int("REFRESH_TOKEN_LIFETIME", 14 * 24 * 3600, minimum=1)
+# No chain of rotations may keep a login alive longer than this (RFC 9700 §4.14.2: bound refresh token life).
+REFRESH_ABSOLUTE_LIFETIME = env_int("REFRESH_ABSOLUTE_LIFETIME", 30 * 24 * 3600, minimum=1)
+JWT_LEEWAY = env_int("JWT_LEEWAY", 0, minimum=0)
+
+# simplejwt is wired with the same key only for the benchmark's "stock JWTAuthentication" reference variant.
+SIMPLE_JWT = {
+    "ALGORITHM": JWT_ALGORITHM,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "AUDIENCE": JWT_AUDIENCE,
+    "ISSUER": JWT_ISSUER,
+    "USER_ID_CLAIM": "sub",
+    "TOKEN_TYPE_CLAIM": "token_type",
+    "JTI_CLAIM": "jti",
+}
+
+# --- Login throttling and client address --------------------------------------------------------------------------
+LOGIN_RATE = env_str("LOGIN_RATE", "10/min")
+# Number of reverse proxies in front of Token Lab whose X-Forwarded-For entries are trusted; 0 = use REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# --- Request limits ------------------------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY", 64 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+MAX_TOKEN_LENGTH = 4096
+
+# --- DRF -----------------------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Token Lab API",
+    "DESCRIPTION": "The same protected resources behind a session-cookie door and a JWT door.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- CORS: the JWT API is callable from listed origins (Bearer header, no cookies) ---------------------------------
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/(jwt/api|jwt/token|\.well-known)/.*$"
+CORS_ALLOW_CREDENTIALS = False
+
+# --- Passwords, i18n, static ----------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Security headers (production) ----------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = not DEBUG and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

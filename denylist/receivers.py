@@ -1,0 +1,12 @@
+"""Deleting an account revokes everything it was ever issued (its id may come back in another database)."""
+
+from django.conf import settings
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+
+from denylist import revocation
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
+def revoke_deleted_user(sender, instance, **kwargs):
+    revocation.revoke_user(user_id=instance.pk, reason="deleted")

@@ -1,0 +1,91 @@
+"""Revoke credentials and check them: the one entry point both doors and the account services use.
+
+The backend is chosen by the dotted path in `settings.REVOCATION_BACKEND`, resolved on first use (and again
+whenever the setting changes), never at import time.
+"""
+
+import math
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+from denylist.backends.base import RevocationBackend
+from denylist.entries import Entry, Query
+from denylist.models import Revocation
+
+_backend: RevocationBackend | None = None
+
+
+def get_backend() -> RevocationBackend:
+    """Return the configured backend instance (one per process)."""
+    global _backend
+    if _backend is None:
+        _backend = import_string(settings.REVOCATION_BACKEND)()
+    return _backend
+
+
+@receiver(setting_changed)
+def _reset_backend(*, setting, **kwargs):
+    global _backend
+    if setting in {"REVOCATION_BACKEND", "CACHES"}:
+        _backend = None
+
+
+def now_ms() -> int:
+    """Return the current time in Unix milliseconds, the precision of `iat` in Token Lab's tokens."""
+    return math.floor(time.time() * 1000)
+
+
+def _at(epoch_seconds: float) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC)
+
+
+def longest_credential_lifetime() -> int:
+    """Seconds after which every credential issued now has expired, whichever door issued it."""
+    return max(settings.ACCESS_TOKEN_LIFETIME, settings.REFRESH_TOKEN_LIFETIME, settings.REFRESH_ABSOLUTE_LIFETIME,
+               settings.SESSION_COOKIE_AGE)
+
+
+def revoke_token(*, jti: str, expires_at: float, user_id: int | None = None, reason: str = "") -> None:
+    """Revoke one token by its `jti` until `expires_at` (Unix seconds), when it would have died anyway."""
+    get_backend().revoke([Entry(Revocation.Kind.TOKEN, jti, _at(expires_at), user_id, reason=reason)])
+
+
+def revoke_family(*, family: str, expires_at: float, user_id: int | None = None, reason: str = "") -> None:
+    """Revoke every access and refresh token descending from one login."""
+    get_backend().revoke([Entry(Revocation.Kind.FAMILY, family, _at(expires_at), user_id, reason=reason)])
+
+
+def revoke_sessions(*, digests: list[str], user_id: int | None = None, reason: str = "") -> None:
+    """Record ended sessions (by digest) so a cached copy of their data can never bring them back."""
+    expires = _at(time.time() + settings.SESSION_COOKIE_AGE)
+    get_backend().revoke([Entry(Revocation.Kind.SESSION, d, expires, user_id, reason=reason) for d in digests])
+
+
+def revoke_user(*, user_id: int, reason: str = "") -> int:
+    """Kill every credential of the user issued before now; return the cut-off (Unix ms).
+
+    A credential issued in the same millisecond as the cut-off counts as before it. This function returns only
+    once the clock has passed the cut-off, so that a credential the caller issues next (the new session or
+    token pair after a password change) is dated after it and survives.
+    """
+    cutoff = now_ms() + 1
+    expires = _at(cutoff / 1000 + longest_credential_lifetime())
+    get_backend().revoke([Entry(Revocation.Kind.USER, str(user_id), expires, user_id, cutoff, reason)])
+    while now_ms() < cutoff:
+        time.sleep(0.001)
+    return cutoff
+
+
+def is_revoked(query: Query) -> bool:
+    """Tell whether the credential described by `query` is revoked. Never False when unsure (see the backend)."""
+    return get_backend().is_revoked(query)
+
+
+def purge(now: datetime | None = None) -> int:
+    """Delete entries that no longer cover any live credential; return how many."""
+    return get_backend().purge(now or datetime.now(tz=UTC) - timedelta(seconds=settings.JWT_LEEWAY))

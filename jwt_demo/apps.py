@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class JwtDemoConfig(AppConfig):
+    name = "jwt_demo"
+    verbose_name = "JWT door"

@@ -1,0 +1,33 @@
+"""Request and response bodies of the JWT door."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from config.fields import StrictCharField
+
+
+class LoginSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=4096, trim_whitespace=False)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(read_only=True)
+    refresh = serializers.CharField(read_only=True)
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = StrictCharField(max_length=settings.MAX_TOKEN_LENGTH * 2, trim_whitespace=False)
+
+
+class VerifySerializer(serializers.Serializer):
+    token = StrictCharField(max_length=settings.MAX_TOKEN_LENGTH * 2, trim_whitespace=False)
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = StrictCharField(max_length=settings.MAX_TOKEN_LENGTH * 2, trim_whitespace=False, required=False)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = StrictCharField(max_length=4096, trim_whitespace=False)
+    new_password = StrictCharField(max_length=4096, trim_whitespace=False)

@@ -1,0 +1,128 @@
+"""JWT door flows: issue a token pair at login, rotate refresh tokens, log out. Views call these."""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from accounts.models import AuthEvent
+from accounts.services import auth_event_record
+from denylist import revocation
+from jwt_demo.authentication import claims_revoked
+from jwt_demo.models import RefreshToken, TokenFamily
+from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, new_id
+
+logger = logging.getLogger("tokenlab.jwt")
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    access_claims: Claims
+    refresh_claims: Claims
+
+    def body(self) -> dict:
+        return {"access": self.access, "refresh": self.refresh}
+
+
+def _now() -> datetime:
+    return datetime.fromtimestamp(codec.clock(), tz=UTC)
+
+
+def _issue(*, user_id: int, family: TokenFamily) -> TokenPair:
+    """Mint a refresh token (recorded by jti) and an access token of `family`, neither outliving the login."""
+    now = codec.clock()
+    absolute = int(family.absolute_expires_at.timestamp())
+    refresh, refresh_claims = codec.encode(token_type=REFRESH, user_id=user_id, family=family.id,
+                                           expires_at=min(int(now) + settings.REFRESH_TOKEN_LIFETIME, absolute))
+    RefreshToken.objects.create(
+        jti=refresh_claims.jti, family=family, issued_at=_now(),
+        expires_at=datetime.fromtimestamp(refresh_claims.expires_at, tz=UTC),
+    )
+    access, access_claims = codec.encode(token_type=ACCESS, user_id=user_id, family=family.id,
+                                         expires_at=min(int(now) + settings.ACCESS_TOKEN_LIFETIME, absolute))
+    return TokenPair(access, refresh, access_claims, refresh_claims)
+
+
+@transaction.atomic
+def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_agent: str = "") -> TokenPair:
+    """Start a new login (a token family) for `user` and return its first token pair."""
+    now = _now()
+    family = TokenFamily.objects.create(
+        id=new_id(), user=user, door=door, created=now,
+        absolute_expires_at=now + timedelta(seconds=settings.REFRESH_ABSOLUTE_LIFETIME),
+        user_agent=user_agent[:300], ip=ip,
+    )
+    return _issue(user_id=user.pk, family=family)
+
+
+def token_refresh(*, refresh: object) -> TokenPair:
+    """Exchange a refresh token for a new pair; the presented token dies (rotation).
+
+    At most one successor: the exchange is a single conditional UPDATE (`rotated_at IS NULL`), so of two
+    concurrent refreshes of one token only one wins. The other — and any later replay — is reuse (RFC 9700
+    §4.14.2): the whole family is revoked, which ends the login for the thief and the victim alike.
+    """
+    claims = codec.decode(refresh, token_types=(REFRESH,))
+    if claims_revoked(claims):
+        raise TokenError("Token has been revoked.", "token_revoked")
+    now = _now()
+    outcome = "invalid"
+    with transaction.atomic():
+        won = RefreshToken.objects.filter(
+            jti=claims.jti, family_id=claims.family, rotated_at__isnull=True, expires_at__gt=now,
+        ).update(rotated_at=now)
+        family = TokenFamily.objects.filter(pk=claims.family, user_id=claims.user_id).first()
+        if won and family is not None and family.revoked_at is None and family.absolute_expires_at > now \
+                and get_user_model().objects.filter(pk=claims.user_id, is_active=True).exists():
+            family.last_refreshed = now
+            family.save(update_fields=["last_refreshed"])
+            pair = _issue(user_id=claims.user_id, family=family)
+            outcome = "rotated"
+        elif not won:
+            row = RefreshToken.objects.filter(jti=claims.jti, family_id=claims.family).first()
+            if row is not None and row.rotated_at is not None:
+                outcome = "reused"
+    if outcome == "rotated":
+        return pair
+    if outcome == "reused" and family is not None:
+        family_revoke(family=family, reason="reuse")
+        auth_event_record(kind=AuthEvent.Kind.REFRESH_REUSE, user=family.user, door=family.door,
+                          detail=f"family {family.id[:8]} revoked")
+        raise TokenError("Token has already been used; every token of this login has been revoked.", "token_reused")
+    raise TokenError("Token is invalid or revoked.")
+
+
+def family_revoke(*, family: TokenFamily, reason: str) -> None:
+    """End one login: every access and refresh token of the family stops working at the next request."""
+    TokenFamily.objects.filter(pk=family.pk, revoked_at__isnull=True).update(revoked_at=_now(), revoked_reason=reason)
+    revocation.revoke_family(family=family.id, expires_at=family.absolute_expires_at.timestamp(),
+                             user_id=family.user_id, reason=reason)
+
+
+def token_logout(*, claims: Claims, refresh: str | None = None) -> None:
+    """Log out the login of this access token (its family), and the login of `refresh` if it is the caller's."""
+    families = {claims.family}
+    if refresh:
+        try:
+            refresh_claims = codec.decode(refresh, token_types=(REFRESH,))
+        except TokenError:
+            refresh_claims = None  # expired or foreign: nothing of the caller's to end
+        if refresh_claims is not None and refresh_claims.user_id == claims.user_id:
+            families.add(refresh_claims.family)
+    for family in TokenFamily.objects.filter(pk__in=families, user_id=claims.user_id):
+        family_revoke(family=family, reason="logout")
+    # The access token itself, even if its family row is gone (e.g. purged): revoke by jti too.
+    revocation.revoke_token(jti=claims.jti, expires_at=claims.expires_at, user_id=claims.user_id, reason="logout")
+
+
+def token_verify(*, token: object) -> Claims:
+    """Return the claims of a valid, unrevoked access or refresh token; raise TokenError otherwise."""
+    claims = codec.decode(token, token_types=(ACCESS, REFRESH))
+    if claims_revoked(claims):
+        raise TokenError("Token has been revoked.", "token_revoked")
+    return claims

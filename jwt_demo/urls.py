@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from jwt_demo import views
+from jwt_demo.authentication import JWTAuthentication
+from resources.api import resource_urlpatterns
+
+app_name = "jwt"
+
+urlpatterns = [
+    path("token/", views.TokenObtainView.as_view(), name="token"),
+    path("token/refresh/", views.TokenRefreshView.as_view(), name="token-refresh"),
+    path("token/verify/", views.TokenVerifyView.as_view(), name="token-verify"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
+    path("password/", views.PasswordChangeView.as_view(), name="password"),
+    path("api/", include(resource_urlpatterns(authentication_classes=[JWTAuthentication], name_prefix="api"))),
+]

@@ -1,0 +1,156 @@
+"""The JWT door's endpoints: token pair, refresh, verify, logout, logout-all, password, JWKS."""
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services as accounts
+from accounts.models import AuthEvent
+from accounts.network import client_ip, user_agent
+from accounts.throttling import LoginThrottled
+from jwt_demo import serializers, services
+from jwt_demo.authentication import REALM, JWTAuthentication
+from jwt_demo.keys import keyring
+from jwt_demo.tokens import TokenError
+
+
+class TokenRejected(exceptions.APIException):
+    """401 for a token presented in a body (refresh, verify): no authenticator involved, so not DRF's 403."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "token_not_valid"
+
+    def __init__(self, error: TokenError):
+        super().__init__(error.detail, error.code)
+        self.www_authenticate = f'{REALM}, error="invalid_token"'
+
+
+class BadCredentials(exceptions.APIException):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "No active account found with the given credentials."
+    default_code = "no_active_account"
+
+
+class NoStoreMixin:
+    """Token responses must never be cached (RFC 6749 §5.1)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response
+
+
+def login_user(request, *, door: str):
+    """Validate a `{"username", "password"}` body and return the user, or raise the right 4xx."""
+    body = serializers.LoginSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    try:
+        user = accounts.user_authenticate(
+            username=body.validated_data["username"], password=body.validated_data["password"], door=door,
+            ip=client_ip(request), user_agent=user_agent(request),
+        )
+    except LoginThrottled as exc:
+        raise exceptions.Throttled(wait=exc.wait, detail="Too many login attempts.") from None
+    if user is None:
+        raise BadCredentials()
+    return user
+
+
+class TokenObtainView(NoStoreMixin, APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=serializers.LoginSerializer, responses=serializers.TokenPairSerializer)
+    def post(self, request):
+        user = login_user(request, door="jwt")
+        pair = services.token_pair_issue(user=user, door="jwt", ip=client_ip(request), user_agent=user_agent(request))
+        return Response(pair.body())
+
+
+class TokenRefreshView(NoStoreMixin, APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=serializers.RefreshSerializer, responses=serializers.TokenPairSerializer)
+    def post(self, request):
+        body = serializers.RefreshSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            pair = services.token_refresh(refresh=body.validated_data["refresh"])
+        except TokenError as exc:
+            raise TokenRejected(exc) from None
+        return Response(pair.body())
+
+
+class TokenVerifyView(NoStoreMixin, APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=serializers.VerifySerializer, responses={200: dict})
+    def post(self, request):
+        body = serializers.VerifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.token_verify(token=body.validated_data["token"])
+        except TokenError as exc:
+            raise TokenRejected(exc) from None
+        return Response({})
+
+
+class LogoutView(NoStoreMixin, APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=serializers.LogoutSerializer, responses={204: None})
+    def post(self, request):
+        body = serializers.LogoutSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.token_logout(claims=request.auth, refresh=body.validated_data.get("refresh"))
+        accounts.auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=None, username=str(request.user.pk),
+                                   door="jwt", ip=client_ip(request), user_agent=user_agent(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(NoStoreMixin, APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        accounts.user_log_out_everywhere(user=request.user.load(), door="jwt")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(NoStoreMixin, APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=serializers.PasswordChangeSerializer, responses=serializers.TokenPairSerializer)
+    def post(self, request):
+        body = serializers.PasswordChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = request.user.load()
+        try:
+            accounts.user_password_change(user=user, old_password=body.validated_data["old_password"],
+                                          new_password=body.validated_data["new_password"], door="jwt")
+        except ValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
+        pair = services.token_pair_issue(user=user, door="jwt", ip=client_ip(request), user_agent=user_agent(request))
+        return Response(pair.body())
+
+
+class JWKSView(APIView):
+    """The public keys that verify Token Lab's tokens (RFC 7517); empty with HS256, whose key is secret."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        response = Response(keyring().jwks())
+        response["Cache-Control"] = "public, max-age=300"
+        return response

@@ -1,0 +1,108 @@
+"""JSON views of the protected resources, written once and mounted by each door with its own authentication.
+
+`sessions_demo.urls` mounts them with session authentication, `jwt_demo.urls` with Bearer tokens: the same
+code, the same JSON, the same rules — the only difference between the doors is how the caller proves who it is.
+"""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from resources import selectors, services
+from resources.models import Note
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(max_length=200, allow_blank=False, trim_whitespace=True)
+    body = serializers.CharField(max_length=10_000, allow_blank=True, required=False, default="",
+                                 trim_whitespace=False)
+
+    class Meta:
+        model = Note
+        fields = ["id", "title", "body", "created"]
+        read_only_fields = ["id", "created"]
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "email", "date_joined", "is_staff"]
+
+
+class StaffReportSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    users = serializers.IntegerField()
+    active_users = serializers.IntegerField()
+    staff = serializers.IntegerField()
+    notes = serializers.IntegerField()
+    top_writers = serializers.ListField(child=serializers.DictField())
+
+
+class IsStaff(BasePermission):
+    """Allow staff only, as the database says now — never as a token claim says (claims go stale)."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff and user.is_active)
+
+
+class ProfileView(APIView):
+    @extend_schema(responses=ProfileSerializer)
+    def get(self, request):
+        return Response(ProfileSerializer(request.user).data)
+
+
+class NoteListView(APIView):
+    @extend_schema(responses=NoteSerializer(many=True))
+    def get(self, request):
+        notes = selectors.note_list(owner_id=request.user.pk)
+        return Response(NoteSerializer(notes, many=True).data)
+
+    @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
+    def post(self, request):
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.note_create(owner_id=request.user.pk, **serializer.validated_data)
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class NoteDetailView(APIView):
+    @extend_schema(responses=NoteSerializer)
+    def get(self, request, note_id: int):
+        note = selectors.note_get(owner_id=request.user.pk, note_id=note_id)
+        if note is None:
+            raise NotFound("No such note.")
+        return Response(NoteSerializer(note).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, note_id: int):
+        if not services.note_delete(owner_id=request.user.pk, note_id=note_id):
+            raise NotFound("No such note.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StaffReportView(APIView):
+    permission_classes = [IsAuthenticated, IsStaff]
+
+    @extend_schema(responses=StaffReportSerializer)
+    def get(self, request):
+        return Response(StaffReportSerializer(selectors.staff_report()).data)
+
+
+def resource_urlpatterns(*, authentication_classes: list, name_prefix: str) -> list:
+    """Return the resource routes bound to one door's authentication classes."""
+    from django.urls import path
+
+    def bind(view):
+        return view.as_view(authentication_classes=authentication_classes)
+
+    return [
+        path("profile/", bind(ProfileView), name=f"{name_prefix}-profile"),
+        path("notes/", bind(NoteListView), name=f"{name_prefix}-notes"),
+        path("notes/<int:note_id>/", bind(NoteDetailView), name=f"{name_prefix}-note"),
+        path("staff/report/", bind(StaffReportView), name=f"{name_prefix}-staff-report"),
+    ]

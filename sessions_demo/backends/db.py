@@ -1,0 +1,69 @@
+"""The session store whose rows know their user: Django's database store plus user, device and times."""
+
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import CreateError, UpdateError
+from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sessions_demo.models import DeviceSession, session_digest
+
+
+def _user_id(data: dict) -> int | None:
+    raw = data.get(SESSION_KEY)
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class SessionStore(DBStore):
+    """Store sessions in `DeviceSession` rows.
+
+    An update never re-creates a row: if the row is gone, the session was ended (by its user on another
+    device, by an administrator, by a password change) and saving raises UpdateError, which Django's session
+    middleware turns into a 400 instead of silently resurrecting the session.
+    """
+
+    def __init__(self, session_key=None, *, user_agent: str = "", ip: str | None = None):
+        super().__init__(session_key)
+        self.user_agent = user_agent
+        self.ip = ip
+
+    @classmethod
+    def get_model_class(cls):
+        return DeviceSession
+
+    def save(self, must_create=False):
+        if self.session_key is None:
+            return self.create()
+        data = self._get_session(no_load=must_create)
+        now = timezone.now()
+        fields = {
+            "session_data": self.encode(data),
+            "expire_date": self.get_expiry_date(),
+            "user_id": _user_id(data),
+            "last_seen": now,
+        }
+        if must_create:
+            try:
+                with transaction.atomic():
+                    DeviceSession.objects.create(
+                        session_key=self.session_key, digest=session_digest(self.session_key),
+                        user_agent=self.user_agent, ip=self.ip, created=now, **fields,
+                    )
+            except IntegrityError:
+                raise CreateError from None
+        elif not DeviceSession.objects.filter(session_key=self.session_key).update(**fields):
+            raise UpdateError
+
+    def delete(self, session_key=None):
+        session_key = session_key or self.session_key
+        if session_key is None:
+            return
+        self.end_sessions([session_key])
+
+    @classmethod
+    def end_sessions(cls, session_keys: list[str], *, user_id: int | None = None, reason: str = "") -> None:
+        """End these sessions for good: their rows go, so the next request that presents one is anonymous."""
+        DeviceSession.objects.filter(session_key__in=session_keys).delete()

@@ -1,0 +1,39 @@
+"""Session middleware that tells the store which device a new session belongs to, and when it was last seen."""
+
+import time
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
+
+from accounts.network import client_ip, user_agent
+
+LAST_SEEN_KEY = "_tokenlab_seen"
+
+
+class DeviceSessionMiddleware(SessionMiddleware):
+    """Django's SessionMiddleware, creating stores that record user agent and IP, and refreshing last-seen."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self._engine_name = None
+
+    def _store_class(self):
+        # Resolved per request from settings (not at import), so tests and operators can switch engines.
+        if self._engine_name != settings.SESSION_ENGINE:
+            self.SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+            self._engine_name = settings.SESSION_ENGINE
+        return self.SessionStore
+
+    def process_request(self, request):
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        store = self._store_class()
+        request.session = store(session_key, user_agent=user_agent(request), ip=client_ip(request))
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(LAST_SEEN_KEY, 0) >= settings.SESSION_LAST_SEEN_INTERVAL:
+                session[LAST_SEEN_KEY] = now
+        return super().process_response(request, response)

@@ -1,0 +1,38 @@
+"""Session rows that know their user and device, so sessions can be listed and ended one by one."""
+
+from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+
+def session_digest(session_key: str) -> str:
+    """Return the public id of a session: a keyed digest, so pages and URLs never show the session key itself."""
+    return salted_hmac("tokenlab.session-digest", session_key).hexdigest()[:32]
+
+
+class DeviceSession(AbstractBaseSession):
+    """A server-side session: Django's session row plus its user, device, address and times."""
+
+    digest = models.CharField(max_length=32, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="device_sessions"
+    )
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "session"
+        ordering = ["-last_seen"]
+
+    @classmethod
+    def get_session_store_class(cls):
+        from sessions_demo.backends.db import SessionStore
+
+        return SessionStore
+
+    def __str__(self) -> str:
+        return f"session {self.digest[:8]} of {self.user_id or 'anonymous'}"

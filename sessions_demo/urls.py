@@ -1,0 +1,21 @@
+from django.urls import include, path
+from rest_framework.authentication import SessionAuthentication
+
+from jwt_demo.authentication import RejectInvalidBearer
+from resources.api import resource_urlpatterns
+from sessions_demo import views
+
+app_name = "session"
+
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("devices/", views.devices_view, name="devices"),
+    path("devices/revoke-others/", views.devices_revoke_others_view, name="devices-revoke-others"),
+    path("devices/<str:digest>/revoke/", views.device_revoke_view, name="device-revoke"),
+    path("password/", views.password_view, name="password"),
+    # A Bearer token that fails verification is rejected here too, even beside a valid session cookie.
+    path("api/", include(resource_urlpatterns(authentication_classes=[RejectInvalidBearer, SessionAuthentication],
+                                              name_prefix="api"))),
+]

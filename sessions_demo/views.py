@@ -1,0 +1,138 @@
+"""The session door's pages: log in, log out, home, devices, password change. Parse, call a service, render."""
+
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import services as accounts
+from accounts.models import AuthEvent
+from accounts.network import client_ip, user_agent
+from accounts.throttling import LoginThrottled
+from sessions_demo import services
+from sessions_demo.forms import LoginForm, PasswordChangeForm
+from sessions_demo.models import session_digest
+
+GENERIC_LOGIN_ERROR = "Please enter a correct username and password. Both fields may be case-sensitive."
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return "/session/"
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    status = HTTPStatus.OK
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accounts.user_authenticate(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password"], door="session",
+                ip=client_ip(request), user_agent=user_agent(request),
+            )
+        except LoginThrottled as exc:
+            form.add_error(None, f"Too many login attempts. Try again in {exc.wait} seconds.")
+            response = render(request, "sessions_demo/login.html", {"form": form, "next": _safe_next(request)},
+                              status=HTTPStatus.TOO_MANY_REQUESTS)
+            response["Retry-After"] = str(exc.wait)
+            return response
+        if user is not None:
+            login(request, user)  # cycles the session key: no session fixation
+            return redirect(_safe_next(request))
+        form.add_error(None, GENERIC_LOGIN_ERROR)
+    elif request.method == "POST":
+        form.add_error(None, GENERIC_LOGIN_ERROR)
+    return render(request, "sessions_demo/login.html", {"form": form, "next": _safe_next(request)}, status=status)
+
+
+@require_POST
+@csrf_protect
+def logout_view(request):
+    if request.user.is_authenticated:
+        accounts.auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=request.user, door="session",
+                                   ip=client_ip(request), user_agent=user_agent(request))
+    logout(request)  # flushes the session: its row is deleted server-side
+    return redirect("/session/login/")
+
+
+@login_required
+@never_cache
+def home_view(request):
+    return render(request, "sessions_demo/home.html", {
+        "session_bytes": len(request.session.session_key or ""),
+        "device_count": services.session_list(user_id=request.user.pk).count(),
+    })
+
+
+@login_required
+@never_cache
+def devices_view(request):
+    current = session_digest(request.session.session_key) if request.session.session_key else None
+    return render(request, "sessions_demo/devices.html", {
+        "sessions": services.session_list(user_id=request.user.pk), "current": current,
+    })
+
+
+@require_POST
+@login_required
+@csrf_protect
+def device_revoke_view(request, digest: str):
+    if not services.session_end(user_id=request.user.pk, digest=digest):
+        raise Http404("No such session.")
+    accounts.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=request.user, door="session",
+                               ip=client_ip(request), detail=f"session {digest[:8]}")
+    if request.session.session_key and session_digest(request.session.session_key) == digest:
+        logout(request)
+        return redirect("/session/login/")
+    messages.success(request, "That session has ended.")
+    return redirect("/session/devices/")
+
+
+@require_POST
+@login_required
+@csrf_protect
+def devices_revoke_others_view(request):
+    ended = services.session_end_all(user_id=request.user.pk, except_key=request.session.session_key)
+    accounts.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=request.user, door="session",
+                               ip=client_ip(request), detail=f"{ended} other sessions")
+    messages.success(request, f"{ended} other session{'s' if ended != 1 else ''} ended.")
+    return redirect("/session/devices/")
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@login_required
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_view(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.user_password_change(user=request.user, old_password=form.cleaned_data["old_password"],
+                                          new_password=form.cleaned_data["new_password1"], door="session")
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                form.add_error("new_password1" if field == "new_password" else field, [e.messages[0] for e in errors])
+        else:
+            # Every older session (this one included) has ended; this device continues in a fresh session,
+            # dated after the cut-off, so only the device that changed the password stays signed in.
+            login(request, request.user)
+            messages.success(request, "Password changed. Every other session and every older token has ended.")
+            return redirect("/session/")
+    return render(request, "sessions_demo/password.html", {"form": form})
