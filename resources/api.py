@@ -5,6 +5,7 @@ code, the same JSON, the same rules — the only difference between the doors is
 """
 
 from django.contrib.auth import get_user_model
+from django.urls import register_converter
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -12,14 +13,14 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.fields import StrictCharField
 from resources import selectors, services
 from resources.models import Note
 
 
 class NoteSerializer(serializers.ModelSerializer):
-    title = serializers.CharField(max_length=200, allow_blank=False, trim_whitespace=True)
-    body = serializers.CharField(max_length=10_000, allow_blank=True, required=False, default="",
-                                 trim_whitespace=False)
+    title = StrictCharField(max_length=200, allow_blank=False, trim_whitespace=True)
+    body = StrictCharField(max_length=10_000, allow_blank=True, required=False, default="", trim_whitespace=False)
 
     class Meta:
         model = Note
@@ -93,6 +94,21 @@ class StaffReportView(APIView):
         return Response(StaffReportSerializer(selectors.staff_report()).data)
 
 
+class RowIdConverter:
+    """A database row id: 1 to 18 digits, so an absurd id is a 404, never an integer overflow in the database."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(RowIdConverter, "rowid")
+
+
 def resource_urlpatterns(*, authentication_classes: list, name_prefix: str) -> list:
     """Return the resource routes bound to one door's authentication classes."""
     from django.urls import path
@@ -103,6 +119,6 @@ def resource_urlpatterns(*, authentication_classes: list, name_prefix: str) -> l
     return [
         path("profile/", bind(ProfileView), name=f"{name_prefix}-profile"),
         path("notes/", bind(NoteListView), name=f"{name_prefix}-notes"),
-        path("notes/<int:note_id>/", bind(NoteDetailView), name=f"{name_prefix}-note"),
+        path("notes/<rowid:note_id>/", bind(NoteDetailView), name=f"{name_prefix}-note"),
         path("staff/report/", bind(StaffReportView), name=f"{name_prefix}-staff-report"),
     ]

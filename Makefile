@@ -1,0 +1,46 @@
+# Token Lab — the two commands a new machine needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DEBUG ?= 1
+
+.PHONY: run test install install-dev lint check serve bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Run Token Lab on http://127.0.0.1:$(PORT) in embedded mode (SQLite file, no Redis), with demo users.
+run: install
+	$(PY) manage.py migrate --verbosity 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## Run the whole test suite. Uses PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, SQLite otherwise.
+test: install-dev
+	DEBUG=0 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+## Production mode: gunicorn with 2 workers (set DATABASE_URL, REDIS_URL, SECRET_KEY, JWT_SIGNING_KEY).
+serve: install
+	DEBUG=0 $(PY) manage.py migrate --verbosity 0
+	DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 $(VENV)/bin/gunicorn config.wsgi --workers 2 --bind 127.0.0.1:$(PORT)
+
+bench: install
+	$(PY) manage.py authbench
+
+clean:
+	rm -rf $(VENV) tokenlab.sqlite3*
