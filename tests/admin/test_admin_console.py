@@ -1,0 +1,122 @@
+"""The admin's one view over a user's sessions and token families, and its actions, through both doors."""
+
+from http import HTTPStatus
+
+import pytest
+
+from accounts.models import AuthEvent, User
+from jwt_demo.models import TokenFamily
+from sessions_demo.models import DeviceSession
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def console(admin_client, user):
+    return admin_client, f"/admin/accounts/user/{user.pk}/credentials/"
+
+
+def test_credentials_page_lists_sessions_and_token_families(console, session_door, jwt_door, user):
+    client, url = console
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    session = DeviceSession.objects.get(user=user)
+    family = TokenFamily.objects.get(user=user)
+    assert session.digest in page
+    assert family.id in page
+    assert jwt_door.access not in page and jwt_door.refresh not in page
+    assert session_door.session_key not in page
+
+
+def test_end_session_from_admin_logs_that_device_out(console, session_door, user):
+    client, url = console
+    digest = DeviceSession.objects.get(user=user).digest
+    response = client.post(url, {"action": "end_session", "session": digest})
+    assert response.status_code == HTTPStatus.FOUND
+    assert not DeviceSession.objects.filter(user=user).exists()
+    assert session_door.get("profile/").status_code == HTTPStatus.FORBIDDEN
+    assert AuthEvent.objects.filter(user=user, kind=AuthEvent.Kind.SESSION_REVOKED, door="admin").count() == 1
+
+
+def test_revoke_family_from_admin_kills_access_and_refresh(console, jwt_door, user):
+    client, url = console
+    family = TokenFamily.objects.get(user=user)
+    assert client.post(url, {"action": "revoke_family", "family": family.id}).status_code == HTTPStatus.FOUND
+    assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
+    refresh = jwt_door.client.post("/jwt/token/refresh/", {"refresh": jwt_door.refresh},
+                                   content_type="application/json")
+    assert refresh.status_code == HTTPStatus.UNAUTHORIZED
+    family.refresh_from_db()
+    assert family.revoked_reason == "admin"
+
+
+def test_log_out_everywhere_from_admin_ends_both_doors(console, session_door, jwt_door, user):
+    client, url = console
+    assert client.post(url, {"action": "log_out_everywhere"}).status_code == HTTPStatus.FOUND
+    assert session_door.get("profile/").status_code == HTTPStatus.FORBIDDEN
+    assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_suspend_then_reactivate(console, session_door, jwt_door, user):
+    client, url = console
+    client.post(url, {"action": "suspend"})
+    user.refresh_from_db()
+    assert user.is_active is False
+    assert session_door.get("profile/").status_code == HTTPStatus.FORBIDDEN
+    assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
+    client.post(url, {"action": "reactivate"})
+    user.refresh_from_db()
+    assert user.is_active is True
+    # Credentials ended by the suspension stay dead after reactivation.
+    assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
+    assert jwt_door.login().get("profile/").status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("data", [
+    {"action": "end_session", "session": "nope"}, {"action": "revoke_family", "family": "0" * 32},
+    {"action": "drop_tables"}, {},
+])
+def test_bad_actions_change_nothing(console, session_door, jwt_door, user, data):
+    client, url = console
+    assert client.post(url, data).status_code == HTTPStatus.FOUND
+    assert DeviceSession.objects.filter(user=user).count() == 1
+    assert TokenFamily.objects.filter(user=user, revoked_at__isnull=True).count() == 1
+    assert session_door.get("profile/").status_code == HTTPStatus.OK
+    assert jwt_door.get("profile/").status_code == HTTPStatus.OK
+
+
+def test_other_users_session_cannot_be_ended_through_this_user(console, other_user):
+    from tests.conftest import PASSWORD
+    from tests.doors import SessionDoor
+
+    other = SessionDoor(other_user.username, PASSWORD).login()
+    client, url = console
+    digest = DeviceSession.objects.get(user=other_user).digest
+    client.post(url, {"action": "end_session", "session": digest})
+    assert other.get("profile/").status_code == HTTPStatus.OK
+
+
+def test_console_requires_staff(client, user):
+    response = client.get(f"/admin/accounts/user/{user.pk}/credentials/")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_cannot_suspend_self_via_console(admin_client, admin_user):
+    admin_client.post(f"/admin/accounts/user/{admin_user.pk}/credentials/", {"action": "suspend"})
+    assert User.objects.get(pk=admin_user.pk).is_active is True
+
+
+def test_changelist_actions(admin_client, user, jwt_door):
+    response = admin_client.post("/admin/accounts/user/", {"action": "suspend", "_selected_action": [user.pk]})
+    assert response.status_code == HTTPStatus.FOUND
+    assert User.objects.get(pk=user.pk).is_active is False
+    assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
+
+
+@pytest.mark.parametrize("url", ["/admin/sessions_demo/devicesession/", "/admin/jwt_demo/tokenfamily/",
+                                 "/admin/denylist/revocation/", "/admin/accounts/authevent/",
+                                 "/admin/accounts/user/"])
+def test_admin_lists_render(admin_client, session_door, jwt_door, url):
+    assert admin_client.get(url).status_code == HTTPStatus.OK
