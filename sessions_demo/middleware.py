@@ -27,8 +27,11 @@ class DeviceSessionMiddleware(SessionMiddleware):
 
     def process_request(self, request):
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-        store = self._store_class()
-        request.session = store(session_key, user_agent=user_agent(request), ip=client_ip(request))
+        session = self._store_class()(session_key)
+        # Token Lab's stores record the device of a new session; Django's own stores simply ignore these.
+        session.user_agent = user_agent(request)
+        session.ip = client_ip(request)
+        request.session = session
 
     def process_response(self, request, response):
         session = getattr(request, "session", None)

@@ -25,10 +25,9 @@ class SessionStore(DBStore):
     middleware turns into a 400 instead of silently resurrecting the session.
     """
 
-    def __init__(self, session_key=None, *, user_agent: str = "", ip: str | None = None):
-        super().__init__(session_key)
-        self.user_agent = user_agent
-        self.ip = ip
+    # Set by DeviceSessionMiddleware before the session is saved; stored when a new session row is created.
+    user_agent = ""
+    ip = None
 
     @classmethod
     def get_model_class(cls):
