@@ -3,6 +3,16 @@
 from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.fields import StrictCharField
+from workshop.attacks import SCENARIOS, scenario_run
+from workshop.inspection import MAX_INPUT, token_inspect
 
 
 @require_GET
@@ -14,3 +24,46 @@ def index(request):
         "redis": bool(settings.REDIS_URL),
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
     })
+
+
+@require_GET
+def inspector(request):
+    """The token inspector page: paste any JWT, see it decoded without a key, and see what is wrong with it."""
+    return render(request, "workshop/inspector.html", {"scenarios": SCENARIOS})
+
+
+@require_GET
+def mistakes(request):
+    """The mistakes lab: every classic mistake, crafted live, with a naive and a careful verifier side by side."""
+    return render(request, "workshop/mistakes.html", {"scenarios": SCENARIOS})
+
+
+class InspectSerializer(serializers.Serializer):
+    token = StrictCharField(max_length=MAX_INPUT, trim_whitespace=True)
+
+
+class InspectView(APIView):
+    """`POST {"token": "..."}` → the inspector's report. Reads nothing but the token; changes nothing."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=InspectSerializer, responses={200: dict})
+    def post(self, request):
+        body = InspectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(token_inspect(token=body.validated_data["token"]))
+
+
+class ScenarioView(APIView):
+    """`POST /workshop/api/mistakes/<name>/` → one attack, crafted now, and each verifier's verdict."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, name: str):
+        result = scenario_run(name=name)
+        if result is None:
+            raise NotFound("No such scenario.")
+        return Response(result)
