@@ -11,7 +11,7 @@ from config.outages import is_outage, service_unavailable_response
 
 logger = logging.getLogger(__name__)
 
-API_PREFIXES = ("/jwt/", "/session/api/", "/api/", "/.well-known/", "/healthz")
+API_PREFIXES = ("/jwt/", "/session/api/", "/api/", "/.well-known/", "/healthz", "/workshop/api/")
 
 
 def api_exception_handler(exc, context):

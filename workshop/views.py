@@ -1,5 +1,7 @@
 """The workshop pages: where participants start, and see both doors side by side."""
 
+import secrets
+
 from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -35,7 +37,11 @@ def inspector(request):
 @require_GET
 def mistakes(request):
     """The mistakes lab: every classic mistake, crafted live, with a naive and a careful verifier side by side."""
-    return render(request, "workshop/mistakes.html", {"scenarios": SCENARIOS})
+    response = render(request, "workshop/mistakes.html", {"scenarios": SCENARIOS})
+    # A stand-in for the hybrid flow's refresh cookie: HttpOnly, so the page's "injected script" cannot read it.
+    response.set_cookie("lab_refresh", "lab-" + secrets.token_urlsafe(16), max_age=600, path="/workshop/",
+                        httponly=True, samesite="Strict", secure=request.is_secure())
+    return response
 
 
 class InspectSerializer(serializers.Serializer):
