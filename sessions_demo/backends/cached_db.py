@@ -47,8 +47,10 @@ class SessionStore(DBSessionStore):
         return data
 
     def _cache_set(self, data: dict) -> None:
+        # The expiry comes from `data`, not from self: during load() the session cache is not filled yet, and
+        # get_expiry_age() without `expiry` would call load() again (infinite recursion on every cache miss).
         try:
-            self._cache.set(self._cache_key(), data, self.get_expiry_age())
+            self._cache.set(self._cache_key(), data, self.get_expiry_age(expiry=data.get("_session_expiry")))
         except RedisError as exc:
             logger.warning("Session cache unreachable (%s); not caching.", exc)
 
