@@ -5,8 +5,12 @@ EdDSA sign with a private key read from a PEM file; anyone holding the public ke
 `/.well-known/jwks.json`) can verify without calling Token Lab — the article's microservice claim.
 
 Every token carries the `kid` of the key that signed it. During a rotation the previous keys stay in
-`JWT_VERIFYING_KEYS`, so tokens they signed keep verifying until they expire. The key ring is built from
-settings on first use and rebuilt whenever those settings change.
+`JWT_VERIFYING_KEYS`, so tokens they signed keep verifying until they expire (`manage.py rotate_signing_key`
+prints the steps). The key ring is built from settings on first use and rebuilt whenever those settings change;
+a PEM file changed on disk is read again only when the process restarts.
+
+Weak keys stop the process instead of signing (RFC 7518): an HMAC secret shorter than the hash (§3.2), an RSA
+modulus under 2048 bits (§3.3), an EC key off P-256 for ES256 (§3.4).
 """
 
 import base64
@@ -16,8 +20,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+    load_pem_public_key,
+)
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -28,6 +39,8 @@ ASYMMETRIC = {"RS256", "ES256", "EdDSA"}
 _KEY_TYPES = {"RS256": rsa.RSAPublicKey, "ES256": ec.EllipticCurvePublicKey, "EdDSA": ed25519.Ed25519PublicKey}
 # RFC 7638 §3.2: the members of each key type that enter its thumbprint.
 _THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
+MIN_HMAC_BYTES = 32  # RFC 7518 §3.2: a key at least as long as the SHA-256 output
+MIN_RSA_BITS = 2048  # RFC 7518 §3.3
 
 
 def _b64(raw: bytes) -> str:
@@ -58,6 +71,11 @@ def public_jwk(public_key, algorithm: str) -> dict:
 
 def _hmac_key(secret: str) -> Key:
     raw = secret.encode()
+    if raw.lstrip().startswith(b"-----BEGIN"):
+        # A PEM used as an HMAC secret is the seed of algorithm confusion (RFC 8725 §2.1): refuse it outright.
+        raise ImproperlyConfigured("JWT_ALGORITHM is HS256 but a key is a PEM; set JWT_ALGORITHM to match the key.")
+    if len(raw) < MIN_HMAC_BYTES:
+        raise ImproperlyConfigured(f"An HS256 key must be at least {MIN_HMAC_BYTES} bytes (RFC 7518 §3.2).")
     # A kid for an HMAC key must not let anyone test guesses of the secret offline: derive it through HMAC.
     kid = "hs-" + _b64(hmac.new(raw, b"token-lab kid", hashlib.sha256).digest())[:16]
     return Key(kid=kid, algorithm="HS256", signing=raw, verifying=raw)
@@ -73,17 +91,19 @@ def _pem_key(location: str, algorithm: str, *, need_private: bool) -> Key:
     try:
         private = load_pem_private_key(data, password=None)
         public = private.public_key()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         if need_private:
             raise ImproperlyConfigured(f"{location} is not an unencrypted PEM private key.") from None
         try:
             public = load_pem_public_key(data)
-        except ValueError:
+        except (ValueError, UnsupportedAlgorithm):
             raise ImproperlyConfigured(f"{location} is not a PEM key.") from None
     if not isinstance(public, _KEY_TYPES[algorithm]):
         raise ImproperlyConfigured(f"{location} does not hold a key for {algorithm}.")
     if algorithm == "ES256" and public.curve.name != "secp256r1":
         raise ImproperlyConfigured(f"{location}: ES256 needs a P-256 key.")
+    if algorithm == "RS256" and public.key_size < MIN_RSA_BITS:
+        raise ImproperlyConfigured(f"{location}: RS256 needs a key of at least {MIN_RSA_BITS} bits (RFC 7518 §3.3).")
     jwk = public_jwk(public, algorithm)
     return Key(kid=jwk["kid"], algorithm=algorithm, signing=private, verifying=public, public_jwk=jwk)
 
@@ -110,10 +130,31 @@ class KeyRing:
         return {"keys": [k.public_jwk for k in self.by_kid.values() if k.public_jwk is not None]}
 
 
+def private_pem_generate(algorithm: str) -> bytes:
+    """Return a new unencrypted PKCS#8 PEM private key for `algorithm` (RS256, ES256 or EdDSA)."""
+    if algorithm == "RS256":
+        private = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    elif algorithm == "ES256":
+        private = ec.generate_private_key(ec.SECP256R1())
+    elif algorithm == "EdDSA":
+        private = ed25519.Ed25519PrivateKey.generate()
+    else:
+        raise ValueError(f"{algorithm} is not an asymmetric algorithm")
+    return private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+
+
+def key_describe(spec: str, algorithm: str) -> Key:
+    """Load one key as the ring would (a PEM path, or an HMAC secret) and return it; raise ImproperlyConfigured."""
+    if algorithm in ASYMMETRIC:
+        return _pem_key(spec, algorithm, need_private=False)
+    return _hmac_key(spec)
+
+
 _ring: KeyRing | None = None
 
 
 def keyring() -> KeyRing:
+    """Return the process's key ring, built from settings on first use."""
     global _ring
     if _ring is None:
         _ring = KeyRing(settings.JWT_ALGORITHM, settings.JWT_SIGNING_KEY, settings.JWT_VERIFYING_KEYS)
