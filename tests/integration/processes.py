@@ -1,0 +1,160 @@
+"""Real server processes for reliability tests: our own `redis-server` instances and Token Lab app servers.
+
+Each process is started on a free loopback port of a given range and stopped by its pid — never by name — so
+that helpers and CI jobs sharing a machine never touch each other's servers.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import redis
+
+
+def free_port(first: int, last: int) -> int:
+    """Return a loopback port in [first, last] that nothing listens on right now."""
+    for port in range(first, last + 1):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{last}")
+
+
+def wait_until(predicate, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} did not happen within {timeout} s")
+
+
+class RedisServer:
+    """A private `redis-server` (no automatic persistence) that a test may stop, restart, pause or roll back.
+
+    `save()` writes a snapshot to the server's own directory; `crash()` kills it without saving, and `start()`
+    then loads that snapshot — a Redis that comes back with *old* data, as after a crash or a failover to a
+    replica that lagged.
+    """
+
+    binary = shutil.which("redis-server")
+
+    def __init__(self, directory: Path, port_range: tuple[int, int] = (18200, 18249)):
+        self.directory = directory
+        self.port = free_port(*port_range)
+        self.process: subprocess.Popen | None = None
+        self.paused = False
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self, timeout: float = 2.0) -> redis.Redis:
+        """A fresh client of this server (its own pool), for the test's own inspection and sabotage."""
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory), "--dbfilename", "dump.rdb", "--daemonize", "no", "--logfile", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        probe = self.client(timeout=0.2)
+        wait_until(lambda: self._answers(probe), timeout=10, what=f"redis-server on port {self.port} starting")
+        probe.close()
+        return self
+
+    @staticmethod
+    def _answers(client: redis.Redis) -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    def save(self) -> None:
+        with self.client() as client:
+            client.save()
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and wait for it; nothing is saved (`--save ""`)."""
+        if self.process is None:
+            return
+        if self.paused:
+            self.resume()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self.process = None
+
+    def crash(self) -> None:
+        """Kill the server at once (SIGKILL), as a crash or a lost host would."""
+        if self.process is None:
+            return
+        if self.paused:
+            self.resume()
+        self.process.kill()
+        self.process.wait(timeout=5)
+        self.process = None
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections stay open, data stays, nothing answers."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
+        self.paused = False
+
+
+class AppServer:
+    """One Token Lab server process (gunicorn, one worker) with production settings and the given environment."""
+
+    def __init__(self, *, env: Mapping[str, str], log: Path, port_range: tuple[int, int] = (18250, 18299)):
+        self.port = free_port(*port_range)
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, python: str, cwd: Path) -> "AppServer":
+        gunicorn = str(Path(python).with_name("gunicorn"))
+        self._log_file = self.log.open("wb")
+        self.process = subprocess.Popen(
+            [gunicorn, "config.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{self.port}", "--timeout", "30",
+             "--graceful-timeout", "2"],
+            cwd=cwd, env={**os.environ, **self.env}, stdout=self._log_file, stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def listening(self) -> bool:
+        if self.process is None or self.process.poll() is not None:
+            raise RuntimeError(f"app server on port {self.port} exited; see {self.log}")
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.settimeout(0.2)
+            return probe.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self.process = None
+        self._log_file.close()
