@@ -16,6 +16,14 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField(read_only=True)
 
 
+class HybridAccessSerializer(serializers.Serializer):
+    """The hybrid flow's login and refresh body: the access token only; the refresh token is in the cookie."""
+
+    access = serializers.CharField(read_only=True)
+    access_expires_at = serializers.IntegerField(read_only=True, help_text="the access token's exp (Unix seconds)")
+    expires_in = serializers.IntegerField(read_only=True, help_text="seconds the access token has left")
+
+
 class RefreshSerializer(serializers.Serializer):
     refresh = StrictCharField(max_length=settings.MAX_TOKEN_LENGTH * 2, trim_whitespace=False)
 

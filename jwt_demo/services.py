@@ -120,6 +120,26 @@ def token_logout(*, claims: Claims, refresh: str | None = None) -> None:
     revocation.revoke_token(jti=claims.jti, expires_at=claims.expires_at, user_id=claims.user_id, reason="logout")
 
 
+def refresh_token_logout(*, refresh: object, door: str = "hybrid", ip: str | None = None,
+                         user_agent: str = "") -> TokenFamily | None:
+    """End the login (family) of a refresh token: the hybrid flow's logout, where only the cookie is at hand.
+
+    A token whose signature, type and expiry check out ends its family even if it was already rotated: logging
+    out is the owner's wish, not an exchange. Return the family, or None when the token is not valid (nothing
+    of anyone's to end).
+    """
+    try:
+        claims = codec.decode(refresh, token_types=(REFRESH,))
+    except TokenError:
+        return None
+    family = TokenFamily.objects.filter(pk=claims.family, user_id=claims.user_id).select_related("user").first()
+    if family is None:
+        return None
+    family_revoke(family=family, reason="logout")
+    auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=family.user, door=door, ip=ip, user_agent=user_agent)
+    return family
+
+
 def token_verify(*, token: object) -> Claims:
     """Return the claims of a valid, unrevoked access or refresh token; raise TokenError otherwise."""
     claims = codec.decode(token, token_types=(ACCESS, REFRESH))

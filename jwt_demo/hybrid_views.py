@@ -1,0 +1,81 @@
+"""The hybrid flow's endpoints: `/jwt/hybrid/login/`, `refresh/`, `logout/` (see jwt_demo.hybrid for the policy)."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.network import client_ip, user_agent
+from jwt_demo import hybrid, serializers, services
+from jwt_demo.tokens import TokenError
+from jwt_demo.views import NoStoreMixin, TokenRejected, login_user
+
+_CSRF_DOC = "Needs the refresh cookie and `X-CSRFToken` equal to the `csrftoken` cookie; a foreign `Origin` is 403."
+
+
+class HybridView(NoStoreMixin, APIView):
+    """Base of the hybrid endpoints: no DRF authentication (the refresh cookie is the credential), no caching."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+class HybridLoginView(HybridView):
+    @extend_schema(request=serializers.LoginSerializer, responses=serializers.HybridAccessSerializer,
+                   description="Log in; the refresh token is set as an HttpOnly, SameSite=Strict cookie.")
+    def post(self, request):
+        # Login CSRF: a foreign page must not log this browser into the attacker's account.
+        hybrid.request_origin_check(request)
+        user = login_user(request, door="hybrid")
+        ip, agent = client_ip(request), user_agent(request)
+        previous = hybrid.refresh_cookie_read(request)
+        if previous:
+            # The cookie is about to be replaced: end the login it held rather than leave it alive, unreachable.
+            services.refresh_token_logout(refresh=previous, ip=ip, user_agent=agent)
+        pair = services.token_pair_issue(user=user, door="hybrid", ip=ip, user_agent=agent)
+        response = Response(hybrid.access_body(access=pair.access, expires_at=pair.access_claims.expires_at))
+        hybrid.refresh_cookie_set(response, request=request, token=pair.refresh,
+                                  expires_at=pair.refresh_claims.expires_at)
+        hybrid.csrf_cookie_rotate(request)
+        return response
+
+
+class HybridRefreshView(HybridView):
+    @extend_schema(request=None, responses={200: serializers.HybridAccessSerializer,
+                                            401: OpenApiResponse(description="no, invalid, revoked or reused cookie"),
+                                            403: OpenApiResponse(description="CSRF or origin check failed")},
+                   description=_CSRF_DOC)
+    def post(self, request):
+        hybrid.request_csrf_check(request)
+        refresh = hybrid.refresh_cookie_read(request)
+        if refresh is None:
+            raise TokenRejected(TokenError("No refresh cookie: log in again.", "refresh_cookie_missing"))
+        try:
+            pair = services.token_refresh(refresh=refresh)
+        except TokenError as exc:
+            raise TokenRejected(exc) from None
+        response = Response(hybrid.access_body(access=pair.access, expires_at=pair.access_claims.expires_at))
+        hybrid.refresh_cookie_set(response, request=request, token=pair.refresh,
+                                  expires_at=pair.refresh_claims.expires_at)
+        return response
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, TokenRejected):
+            # A dead cookie is dropped, so the browser stops sending it and the page knows to show the login.
+            hybrid.refresh_cookie_clear(response, request=self.request)
+        return response
+
+
+class HybridLogoutView(HybridView):
+    @extend_schema(request=None, responses={204: None, 403: OpenApiResponse(description="CSRF or origin check failed")},
+                   description=_CSRF_DOC)
+    def post(self, request):
+        hybrid.request_csrf_check(request)
+        refresh = hybrid.refresh_cookie_read(request)
+        if refresh is not None:
+            services.refresh_token_logout(refresh=refresh, ip=client_ip(request), user_agent=user_agent(request))
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        hybrid.refresh_cookie_clear(response, request=request)
+        return response
