@@ -5,8 +5,11 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.db import DatabaseError
+from redis.exceptions import RedisError
 
 from accounts.network import client_ip, user_agent
+from config.outages import BackendUnavailable, is_outage, service_unavailable_response
 
 LAST_SEEN_KEY = "_tokenlab_seen"
 
@@ -34,9 +37,16 @@ class DeviceSessionMiddleware(SessionMiddleware):
         request.session = session
 
     def process_response(self, request, response):
-        session = getattr(request, "session", None)
-        if session is not None and session.accessed and not session.is_empty():
-            now = int(time.time())
-            if now - session.get(LAST_SEEN_KEY, 0) >= settings.SESSION_LAST_SEEN_INTERVAL:
-                session[LAST_SEEN_KEY] = now
-        return super().process_response(request, response)
+        # Django turns an exception raised here into a 500 before the outage middleware can see it, so a session
+        # store that cannot be reached (the view may already have answered 503 for it) is answered here.
+        try:
+            session = getattr(request, "session", None)
+            if session is not None and session.accessed and not session.is_empty():
+                now = int(time.time())
+                if now - session.get(LAST_SEEN_KEY, 0) >= settings.SESSION_LAST_SEEN_INTERVAL:
+                    session[LAST_SEEN_KEY] = now
+            return super().process_response(request, response)
+        except (DatabaseError, RedisError, BackendUnavailable) as exc:
+            if is_outage(exc):
+                return service_unavailable_response(exc)
+            raise
