@@ -23,6 +23,7 @@ from tests.canary import Canary
 from tests.keyfiles import use_key
 
 pytestmark = pytest.mark.django_db
+REFUSED_HEADER = "Token header carries a parameter this server refuses ("
 
 
 @pytest.fixture
@@ -92,8 +93,8 @@ def test_non_string_kid_is_401(client, rs256, user, kid):
 @pytest.mark.parametrize("member", ["jku", "x5u"])
 def test_key_url_headers_are_refused_without_fetching(client, rs256, user, canary, member):
     body = refused(client, signed(genuine_payload(user), **{member: canary.url}))
-    assert body == {"detail": "Token header carries a parameter this server refuses (jku, x5u, jwk, x5c, crit).",
-                    "code": "token_not_valid"}
+    assert body["code"] == "token_not_valid"
+    assert body["detail"].startswith(REFUSED_HEADER) and member in body["detail"]
     assert canary.connections() == 0
 
 
@@ -103,9 +104,8 @@ def test_embedded_jwk_of_the_attacker_is_refused(client, settings, tmp_path, use
     attacker_jwk = json.loads(ECAlgorithm.to_jwk(attacker.public_key()))
     token = jwt.encode(genuine_payload(user), attacker, algorithm="ES256",
                        headers={"kid": keyring().current.kid, "typ": "at+jwt", "jwk": attacker_jwk})
-    assert refused(client, token) == {
-        "detail": "Token header carries a parameter this server refuses (jku, x5u, jwk, x5c, crit).",
-        "code": "token_not_valid"}
+    body = refused(client, token)
+    assert body["code"] == "token_not_valid" and body["detail"].startswith(REFUSED_HEADER)
     # Without the jwk header the attacker's signature simply fails against the server's key.
     plain = jwt.encode(genuine_payload(user), attacker, algorithm="ES256",
                        headers={"kid": keyring().current.kid, "typ": "at+jwt"})
@@ -113,7 +113,8 @@ def test_embedded_jwk_of_the_attacker_is_refused(client, settings, tmp_path, use
 
 
 def test_x5c_header_is_refused(client, rs256, user):
-    assert refused(client, signed(genuine_payload(user), x5c=["MIIB"]))["code"] == "token_not_valid"
+    body = refused(client, signed(genuine_payload(user), x5c=["MIIB"]))
+    assert body["code"] == "token_not_valid" and body["detail"].startswith(REFUSED_HEADER)
 
 
 @pytest.mark.parametrize("form", ["pem", "der-b64", "jwk-json"])
