@@ -1,0 +1,85 @@
+"""HS256 against RS256, ES256 and EdDSA: how big the access token gets and what signing and verifying cost.
+
+Keys are throwaway: generated for the run in a temporary directory and deleted with it. Each algorithm is
+measured through Token Lab's own codec (`jwt_demo.tokens.codec`), with the settings a deployment would use
+(`JWT_ALGORITHM`, `JWT_SIGNING_KEY` = PEM path), so the numbers include every check the JWT door makes.
+"""
+
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from django.test import override_settings
+
+from bench.transport import wire_request
+from jwt_demo.tokens import ACCESS, codec, new_id
+
+ALGORITHMS = ("HS256", "RS256", "ES256", "EdDSA")
+_GENERATORS = {
+    "RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+    "EdDSA": ed25519.Ed25519PrivateKey.generate,
+}
+
+
+def _signing_key(algorithm: str, folder: Path) -> str:
+    if algorithm == "HS256":
+        return secrets.token_urlsafe(48)
+    pem = _GENERATORS[algorithm]().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption())
+    path = folder / f"{algorithm.lower()}.pem"
+    path.write_bytes(pem)
+    path.chmod(0o600)
+    return str(path)
+
+
+def _cost(operation, *, seconds: float, max_iterations: int) -> float:
+    """Return the mean seconds of `operation()`, repeated until `seconds` pass or `max_iterations` ran."""
+    operation()  # warm caches (key objects, JSON encoders) outside the measurement
+    count = 0
+    started = time.perf_counter()
+    deadline = started + seconds
+    while count < max_iterations:
+        operation()
+        count += 1
+        if time.perf_counter() >= deadline:
+            break
+    return (time.perf_counter() - started) / count
+
+
+def algorithms_measure(*, user_id: int, path: str, seconds: float = 0.3, max_iterations: int = 2000,
+                       progress=None) -> list[dict]:
+    """Return, per algorithm: access-token bytes, whole-request bytes, sign and verify cost (µs), and the verify
+    cost as a ratio to HS256's."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="authbench-keys-") as folder:
+        for algorithm in ALGORITHMS:
+            if progress:
+                progress(f"token algorithms: {algorithm}")
+            key = _signing_key(algorithm, Path(folder))
+            with override_settings(JWT_ALGORITHM=algorithm, JWT_SIGNING_KEY=key, JWT_VERIFYING_KEYS=[]):
+                family = new_id()
+                token, _claims = codec.encode(token_type=ACCESS, user_id=user_id, family=family, lifetime=900)
+
+                def sign(family=family):
+                    codec.encode(token_type=ACCESS, user_id=user_id, family=family, lifetime=900)
+
+                def verify(token=token):
+                    codec.decode(token, token_types=(ACCESS,))
+
+                sign_s = _cost(sign, seconds=seconds, max_iterations=max_iterations)
+                verify_s = _cost(verify, seconds=seconds, max_iterations=max_iterations)
+            rows.append({
+                "algorithm": algorithm,
+                "token_bytes": len(token),
+                "request_bytes": len(wire_request("GET", path, {"Authorization": f"Bearer {token}"})),
+                "sign_us": round(sign_s * 1e6, 2),
+                "verify_us": round(verify_s * 1e6, 2),
+            })
+    hs256 = rows[0]["verify_us"]
+    for row in rows:
+        row["verify_ratio"] = round(row["verify_us"] / hs256, 2) if hs256 else None
+    return rows

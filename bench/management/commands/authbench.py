@@ -1,0 +1,91 @@
+"""`manage.py authbench`: measure every way of proving identity, on one machine, in one run, against a baseline."""
+
+import sys
+import warnings
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from bench.credentials import BenchError
+from bench.report import latest_report_path, report_save
+from bench.runner import Options, run
+from bench.table import report_text
+from bench.variants import VARIANTS
+
+
+def _positive(kind):
+    def parse(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise ValueError(text)
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+class Command(BaseCommand):
+    help = ("Benchmark the session door, the JWT door (stateless, simplejwt, with revocation) and DRF's "
+            "TokenAuthentication against an unauthenticated baseline: throughput, latency percentiles, DB queries "
+            "and Redis commands per request, bytes, revocation delay, login cost. Prints ratios to the baseline; "
+            "saves the report for /workshop/bench/.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--duration", type=_positive(float), default=3.0,
+                            help="timed seconds per variant, split over the rounds (default 3)")
+        parser.add_argument("--requests", type=_positive(int), default=None,
+                            help="at most this many timed requests per variant (default: time alone bounds them)")
+        parser.add_argument("--rounds", type=_positive(int), default=3,
+                            help="interleaved rounds over all variants (default 3)")
+        parser.add_argument("--logins", type=_positive(int), default=3,
+                            help="logins timed per door, apart from the steady state (default 3)")
+        parser.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE")
+        parser.add_argument("--no-save", action="store_true",
+                            help="do not replace the latest report shown at /workshop/bench/")
+        parser.add_argument("--only", action="append", choices=[v.key for v in VARIANTS], default=[],
+                            help="measure only this variant (repeatable; the baseline is always measured)")
+        parser.add_argument("--no-algorithms", action="store_true", help="skip the HS256/RS256/ES256/EdDSA section")
+        parser.add_argument("--in-place", action="store_true",
+                            help="use the configured database instead of a throwaway one (the bench account "
+                                 "and its rows are deleted afterwards)")
+        http = parser.add_argument_group("over HTTP")
+        http.add_argument("--http", action="store_true",
+                          help="time requests over HTTP against gunicorn servers started on 127.0.0.1")
+        http.add_argument("--workers", type=_positive(int), default=2, help="gunicorn workers per server (2)")
+        http.add_argument("--concurrency", type=_positive(int), default=2, help="client threads (2)")
+        http.add_argument("--port", type=int, default=0,
+                          help="first port to try for the servers (default: any free port)")
+
+    def handle(self, *args, **options):
+        settings_options = Options(
+            duration=options["duration"], requests=options["requests"], rounds=options["rounds"],
+            logins=options["logins"], http=options["http"], workers=options["workers"],
+            concurrency=options["concurrency"], port=options["port"], in_place=options["in_place"],
+            algorithms=not options["no_algorithms"], only=tuple(options["only"]),
+        )
+        interactive = hasattr(self.stderr, "isatty") and self.stderr.isatty()
+
+        def progress(message: str) -> None:
+            if interactive:
+                self.stderr.write(f"\r\033[K authbench: {message}", ending="")
+            else:
+                self.stderr.write(f"authbench: {message}")
+            sys.stderr.flush()
+
+        try:
+            with warnings.catch_warnings():
+                # whitenoise warns once that STATIC_ROOT was never collected; irrelevant to an API benchmark.
+                warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+                report = run(settings_options, progress=progress)
+        except BenchError as exc:
+            raise CommandError(f"authbench stopped: {exc}") from None
+        finally:
+            if interactive:
+                self.stderr.write("\r\033[K", ending="")
+        self.stdout.write(report_text(report), ending="")
+        if options["json"]:
+            report_save(report, Path(options["json"]))
+            self.stdout.write(f"JSON report written to {options['json']}")
+        if not options["no_save"]:
+            report_save(report, latest_report_path())
+            self.stdout.write(f"latest report saved to {latest_report_path()} (shown at /workshop/bench/)")

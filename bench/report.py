@@ -1,0 +1,118 @@
+"""The benchmark report: a JSON document of ratios to the baseline, saved as the latest report for the workshop.
+
+Schema `tokenlab.authbench/1` (every time in ms, every size in bytes):
+- `environment`, `parameters`, `notes`: what was measured, where, how;
+- `baseline`: the key of the row every ratio divides by; `variants`: one row per variant, in table order,
+  with `skipped` set (and nothing measured) when it could not run;
+- a measured row: `requests`, `throughput_rps`, `latency_ms` {p50, p95, p99, mean}, `ratios` {throughput, p50,
+  p95, p99}, `db_queries` {per_request, auth, mean, max, tables}, `redis` {commands_per_request, auth, mean,
+  round_trips_per_request, commands}, `bytes` {credential, request}, `revocation` {kind, summary, ...};
+- `login`: the password-checking request of each door's login, and the hash alone; `algorithms`: JWT sizes and
+  sign/verify cost per signing algorithm.
+"""
+
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.db import connection
+
+SCHEMA = "tokenlab.authbench/1"
+
+
+def stats_ms(seconds: list[float]) -> dict:
+    """Return p50, mean, min and max of durations given in seconds, in milliseconds."""
+    ordered = sorted(seconds)
+    if not ordered:
+        return {"p50": None, "mean": None, "min": None, "max": None}
+    middle = ordered[(len(ordered) - 1) // 2]
+    return {"p50": round(middle * 1000, 3), "mean": round(sum(ordered) / len(ordered) * 1000, 3),
+            "min": round(ordered[0] * 1000, 3), "max": round(ordered[-1] * 1000, 3)}
+
+
+def _ratio(value, base) -> float | None:
+    if value is None or not base:
+        return None
+    return round(value / base, 3)
+
+
+def _environment() -> dict:
+    return {
+        "database": connection.vendor,
+        "redis": bool(settings.REDIS_URL),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "cpus": os.cpu_count(),
+        "jwt_algorithm": settings.JWT_ALGORITHM,
+        "password_hasher": settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1],
+        "debug_while_timing": False,
+    }
+
+
+def report_build(*, rows: list[dict], login: list[dict], algorithms: list[dict], parameters: dict,
+                 notes: list[str], seconds: float) -> dict:
+    """Assemble the report and add every ratio to the baseline (the first row)."""
+    base = rows[0]
+    for row in rows:
+        if row.get("skipped"):
+            continue
+        row["ratios"] = {"throughput": _ratio(row["throughput_rps"], base["throughput_rps"])} | {
+            p: _ratio(row["latency_ms"][p], base["latency_ms"][p]) for p in ("p50", "p95", "p99")}
+        row["db_queries"]["auth"] = row["db_queries"]["per_request"] - base["db_queries"]["per_request"]
+        row["redis"]["auth"] = row["redis"]["commands_per_request"] - base["redis"]["commands_per_request"]
+    base_p50 = base["latency_ms"]["p50"]
+    for entry in login:
+        entry["ratio_to_baseline_request"] = _ratio(entry["ms"]["p50"], base_p50)
+    mode = "over HTTP against gunicorn on 127.0.0.1" if parameters["mode"] == "http" \
+        else "in-process with Django's test Client"
+    return {
+        "schema": SCHEMA,
+        "generated_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        "environment": _environment(),
+        "parameters": parameters | {"total_seconds": round(seconds, 1)},
+        "baseline": base["key"],
+        "variants": rows,
+        "login": login,
+        "algorithms": algorithms,
+        "notes": [
+            f"Measured {mode}, against the configured database and Redis.",
+            "Ratios divide by the baseline measured in the same run: req/s below 1 and latency above 1 mean "
+            "slower than the baseline. Absolute times are for this machine and this run only.",
+            "DB queries and Redis commands are those of the typical request (the mode); `auth` subtracts what the "
+            "baseline needs for the same resource.",
+            *notes,
+        ],
+    }
+
+
+# --- the saved latest report ------------------------------------------------------------------------------------
+def latest_report_path() -> Path:
+    """Where the latest report is saved: `settings.AUTHBENCH_REPORT`, else bench/reports/latest.json."""
+    return Path(getattr(settings, "AUTHBENCH_REPORT", Path(settings.BASE_DIR) / "bench" / "reports" / "latest.json"))
+
+
+def report_save(report: dict, path: Path) -> None:
+    """Write the report as JSON (atomically: a reader never sees half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(report, indent=2) + "\n")
+    temporary.replace(path)
+
+
+def report_load(path: Path | None = None) -> tuple[dict | None, str | None]:
+    """Return (report, None), or (None, why not): no file yet, unreadable, or not an authbench report."""
+    path = Path(path or latest_report_path())
+    try:
+        report = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as exc:
+        return None, f"The saved report {path.name} could not be read ({exc.__class__.__name__})."
+    if not isinstance(report, dict) or report.get("schema") != SCHEMA or not isinstance(report.get("variants"), list):
+        return None, f"The saved report {path.name} is not a {SCHEMA} report."
+    return report, None

@@ -1,0 +1,258 @@
+"""One benchmark run, start to finish: sandbox, logins, interleaved timed rounds, revocation, login cost, report.
+
+Rounds interleave the variants (each round runs every variant for a slice, starting one further along), so a
+noisy neighbour or a CPU frequency change lands on all of them alike — which is what makes the ratios to the
+baseline, measured in the same rounds, meaningful on a shared machine.
+"""
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.test import override_settings
+
+from bench import report as reporting
+from bench.algorithms import algorithms_measure
+from bench.credentials import LOGINS, BenchError, Credential, login_drf_token, login_jwt, login_session
+from bench.instruments import CostMeter, summarize
+from bench.measure import Samples, revocation_delay, run_slice
+from bench.sandbox import bench_account, configured_database, redis_namespace, throwaway_database
+from bench.servers import servers_running
+from bench.transport import HOST, InProcessTransport, Transport, wire_request
+from bench.variants import BASELINE, BY_KEY, SESSION_CACHE, VARIANTS, Variant
+
+WARMUP_REQUESTS = 3
+COUNT_REQUESTS_OVER_HTTP = 20  # in-process requests that count queries and commands when timing over HTTP
+
+
+@dataclass(frozen=True)
+class Options:
+    """How long and how a run measures. `duration` and `requests` bound each variant's timed requests (whichever
+    comes first), split evenly over `rounds`; `requests=None` means time alone bounds them."""
+
+    duration: float = 3.0
+    requests: int | None = None
+    rounds: int = 3
+    logins: int = 3
+    http: bool = False
+    workers: int = 2
+    concurrency: int = 2
+    port: int = 0
+    in_place: bool = False
+    algorithms: bool = True
+    only: tuple[str, ...] = ()
+
+
+@dataclass
+class State:
+    """One variant during a run."""
+
+    variant: Variant
+    transport: Transport | None = None
+    credential: Credential | None = None
+    samples: Samples = field(default_factory=Samples)
+    meter: CostMeter | None = None
+    skipped: str | None = None
+    revocation: dict | None = None
+    counts: list = field(default_factory=list)
+
+
+def _redis_client():
+    if not settings.REDIS_URL:
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _split(total: int | None, parts: int, index: int) -> int | None:
+    if total is None:
+        return None
+    return total // parts + (1 if index < total % parts else 0)
+
+
+def _skip_reason(variant: Variant, options: Options) -> str | None:
+    if variant.needs_redis and not settings.REDIS_URL:
+        return "skipped: needs Redis (set REDIS_URL=redis://host:port/db)"
+    if options.http and variant.profile["SESSION_ENGINE"] == SESSION_CACHE and not settings.REDIS_URL:
+        return "skipped over HTTP: without Redis the cache engine keeps sessions in each worker's own memory"
+    return None
+
+
+def _harness_overrides() -> dict:
+    """Settings for the measuring process itself, the same for every variant."""
+    hosts = list(settings.ALLOWED_HOSTS)
+    return {
+        "ROOT_URLCONF": "bench.urls",
+        "DEBUG": False,  # no query log: a query costs what it costs in production
+        "ALLOWED_HOSTS": hosts if HOST in hosts or "*" in hosts else [*hosts, HOST],
+        "SECURE_SSL_REDIRECT": False,
+        "LOGIN_RATE": "100000/min",  # logins are measured, not throttled
+    }
+
+
+class Run:
+    """Carry one run's state; `execute()` returns the report (a JSON-ready dict)."""
+
+    def __init__(self, options: Options, progress=None):
+        self.options = options
+        self.progress = progress or (lambda message: None)
+        wanted = set(options.only) | {BASELINE} if options.only else None
+        self.states = [State(v, skipped=_skip_reason(v, options)) for v in VARIANTS
+                       if wanted is None or v.key in wanted]
+        self.notes: list[str] = []
+
+    @property
+    def active(self) -> list[State]:
+        return [s for s in self.states if s.skipped is None]
+
+    def execute(self) -> dict:
+        started = time.perf_counter()
+        database = configured_database if self.options.in_place else throwaway_database
+        self.progress("preparing " + ("the configured database" if self.options.in_place
+                                      else "a throwaway database (create + migrate)"))
+        with contextlib.ExitStack() as stack:
+            database_url = stack.enter_context(database())
+            redis_overrides = stack.enter_context(redis_namespace())
+            stack.enter_context(override_settings(**_harness_overrides(), **redis_overrides))
+            account = stack.enter_context(bench_account())
+            in_process = InProcessTransport()
+            self._prepare(in_process, account)
+            if self.options.http:
+                profiles = {self._profile_key(s.variant): s.variant.environment() for s in self.active}
+                self.progress(f"starting {len(profiles)} gunicorn server(s) on {HOST}")
+                transports = stack.enter_context(servers_running(
+                    profiles, database_url=database_url, redis_overrides=redis_overrides,
+                    workers=self.options.workers, port=self.options.port))
+                self._count_in_process(in_process)
+                self._prepare_http(transports, account)
+            self._rounds()
+            self._revocations()
+            with override_settings(**BY_KEY[BASELINE].profile):
+                login = self._logins(self.active[0].transport if self.options.http else in_process, account)
+            algorithms = self._algorithms(account) if self.options.algorithms else []
+        return reporting.report_build(
+            rows=[self._row(s) for s in self.states], login=login, algorithms=algorithms,
+            parameters=self._parameters(), notes=self.notes, seconds=time.perf_counter() - started,
+        )
+
+    # --- phases -------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _profile_key(variant: Variant) -> str:
+        return ",".join(f"{k}={v}" for k, v in sorted(variant.environment().items()))
+
+    def _login(self, state: State, transport: Transport, account) -> None:
+        login, _revoke = LOGINS[state.variant.login]
+        with override_settings(**state.variant.profile):
+            try:
+                state.credential, _seconds = login(transport, account)
+                state.transport = transport
+                for _ in range(WARMUP_REQUESTS):
+                    run_slice(transport, state.variant.path, state.credential, Samples(), seconds=0,
+                              max_requests=1)
+            except BenchError as exc:
+                state.skipped = f"skipped: {exc}"
+
+    def _prepare(self, transport: Transport, account) -> None:
+        for state in self.active:
+            self.progress(f"logging in: {state.variant.label}")
+            self._login(state, transport, account)
+        if not any(s.variant.key == BASELINE for s in self.active):
+            raise BenchError("the baseline could not be measured; ratios would mean nothing")
+
+    def _count_in_process(self, transport: Transport) -> None:
+        """Over HTTP the server's queries happen in another process: count them on the same code in this one."""
+        for state in self.active:
+            with override_settings(**state.variant.profile):
+                meter = CostMeter(_redis_client())
+                with meter.active():
+                    run_slice(transport, state.variant.path, state.credential, Samples(), seconds=60,
+                              max_requests=COUNT_REQUESTS_OVER_HTTP, meter=meter)
+                state.counts = meter.done
+
+    def _prepare_http(self, transports: dict, account) -> None:
+        for state in self.active:
+            self.progress(f"logging in over HTTP: {state.variant.label}")
+            self._login(state, transports[self._profile_key(state.variant)], account)
+
+    def _rounds(self) -> None:
+        rounds = self.options.rounds
+        for number in range(rounds):
+            active = self.active
+            shift = number % len(active)
+            for state in active[shift:] + active[:shift]:
+                budget = _split(self.options.requests, rounds, number)
+                seconds = self.options.duration / rounds
+                with override_settings(**state.variant.profile):
+                    if self.options.http:
+                        run_slice(state.transport, state.variant.path, state.credential, state.samples,
+                                  seconds=seconds, max_requests=budget, concurrency=self.options.concurrency)
+                    else:
+                        meter = CostMeter(_redis_client())
+                        with meter.active():
+                            run_slice(state.transport, state.variant.path, state.credential, Samples(),
+                                      seconds=0, max_requests=1)  # re-warm after the settings switch
+                            run_slice(state.transport, state.variant.path, state.credential, state.samples,
+                                      seconds=seconds, max_requests=budget, meter=meter)
+                        state.counts += meter.done[1:]
+                self.progress(f"round {number + 1}/{rounds} · {state.variant.label} · "
+                              f"{state.samples.requests} requests")
+
+    def _revocations(self) -> None:
+        for state in self.active:
+            self.progress(f"revocation delay: {state.variant.label}")
+            _login, revoke = LOGINS[state.variant.login]
+            with override_settings(**state.variant.profile):
+                state.revocation = revocation_delay(state.transport, state.variant.path, state.credential, revoke)
+
+    def _logins(self, transport: Transport, account) -> list[dict]:
+        """Time the password-checking request of each door's login, apart from the steady state."""
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.get(pk=account.user_id)
+        hash_seconds = []
+        for _ in range(self.options.logins):
+            started = time.perf_counter()
+            user.check_password(account.password)
+            hash_seconds.append(time.perf_counter() - started)
+        rows = []
+        for door, label, login in (("session", "session door: POST /session/login/", login_session),
+                                   ("jwt", "JWT door: POST /jwt/token/", login_jwt),
+                                   ("drf-token", "DRF: POST obtain_auth_token", login_drf_token)):
+            self.progress(f"login cost: {label}")
+            seconds = [login(transport, account)[1] for _ in range(self.options.logins)]
+            rows.append({"door": door, "label": label, "samples": len(seconds),
+                         "ms": reporting.stats_ms(seconds)})
+        rows.append({"door": "hash", "label": "password hash alone (check_password)", "samples": len(hash_seconds),
+                     "ms": reporting.stats_ms(hash_seconds)})
+        return rows
+
+    def _algorithms(self, account) -> list[dict]:
+        return algorithms_measure(user_id=account.user_id, path=BY_KEY["jwt-stateless"].path,
+                                  progress=self.progress)
+
+    # --- report rows --------------------------------------------------------------------------------------------
+    def _row(self, state: State) -> dict:
+        variant = state.variant
+        row = {"key": variant.key, "label": variant.label, "door": variant.door, "path": variant.path,
+               "explain": variant.explain, "settings": variant.profile, "skipped": state.skipped}
+        if state.skipped:
+            return row
+        row.update(state.samples.summary())
+        row.update(summarize(state.counts))
+        row["bytes"] = {"credential": len(state.credential.value),
+                        "request": len(wire_request("GET", variant.path, state.credential.headers))}
+        row["revocation"] = state.revocation
+        return row
+
+    def _parameters(self) -> dict:
+        o = self.options
+        return {"mode": "http" if o.http else "in-process", "duration_s": o.duration, "requests": o.requests,
+                "rounds": o.rounds, "logins": o.logins, "workers": o.workers if o.http else None,
+                "concurrency": o.concurrency if o.http else 1, "throwaway_database": not o.in_place}
+
+
+def run(options: Options, progress=None) -> dict:
+    """Run the benchmark and return its report."""
+    return Run(options, progress).execute()
