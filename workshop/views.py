@@ -12,6 +12,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bench.charts import report_charts
+from bench.report import report_load
 from config.fields import StrictCharField
 from workshop.attacks import SCENARIOS, scenario_run
 from workshop.inspection import MAX_INPUT, token_inspect
@@ -42,6 +44,16 @@ def mistakes(request):
     response.set_cookie("lab_refresh", "lab-" + secrets.token_urlsafe(16), max_age=600, path="/workshop/",
                         httponly=True, samesite="Strict", secure=request.is_secure())
     return response
+
+
+@require_GET
+def benchmark(request):
+    """The benchmark page: the last saved `authbench` report as bar charts, or how to produce one (never made-up
+    numbers)."""
+    report, error = report_load()
+    return render(request, "workshop/bench.html", {
+        "report": report, "error": error, "charts": report_charts(report) if report else [],
+    })
 
 
 class InspectSerializer(serializers.Serializer):
