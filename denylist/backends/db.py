@@ -1,6 +1,6 @@
 """The database revocation backend: the durable source of truth, one query per check."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import reduce
 from operator import or_
@@ -12,30 +12,28 @@ from denylist.backends.base import RevocationBackend
 from denylist.entries import Entry, Query
 from denylist.models import Revocation
 
+_CHUNK = 500
+
 
 class DatabaseRevocationBackend(RevocationBackend):
     """Keep revocations in the `Revocation` table; answer checks with a single indexed query."""
 
     def revoke(self, entries: Iterable[Entry], *, synced: bool = True) -> None:
+        """Record the entries durably. `synced=False` marks a row the Redis copy may lack (see the Redis backend)."""
         with transaction.atomic():
             for entry in entries:
-                if entry.kind == Revocation.Kind.USER:
-                    self._raise_cutoff(entry, synced=synced)
-                else:
-                    Revocation.objects.get_or_create(
-                        kind=entry.kind, key=entry.key,
-                        defaults={"expires_at": entry.expires_at, "user_id": entry.user_id,
-                                  "reason": entry.reason, "synced": synced},
-                    )
+                self._record(entry, synced=synced)
 
-    def _raise_cutoff(self, entry: Entry, *, synced: bool) -> None:
-        """Move a user's cut-off forward (never back) and stretch its expiry to cover the newest tokens."""
+    def _record(self, entry: Entry, *, synced: bool) -> None:
+        """Insert the entry, or widen the existing one: a cut-off and an expiry only ever move forward."""
         for _attempt in range(2):
             row = Revocation.objects.select_for_update().filter(kind=entry.kind, key=entry.key).first()
             if row is not None:
-                row.cutoff_ms = max(row.cutoff_ms or 0, entry.cutoff_ms)
-                row.expires_at = max(row.expires_at, entry.expires_at)
-                row.reason = entry.reason
+                cutoff = max(row.cutoff_ms or 0, entry.cutoff_ms) if entry.cutoff_ms is not None else row.cutoff_ms
+                expires = max(row.expires_at, entry.expires_at)
+                if (cutoff, expires) == (row.cutoff_ms, row.expires_at):
+                    return  # already covered: nothing changes, so what the Redis copy holds stays right
+                row.cutoff_ms, row.expires_at, row.reason = cutoff, expires, entry.reason or row.reason
                 row.synced = row.synced and synced
                 row.save(update_fields=["cutoff_ms", "expires_at", "reason", "synced"])
                 return
@@ -46,9 +44,24 @@ class DatabaseRevocationBackend(RevocationBackend):
                         expires_at=entry.expires_at, reason=entry.reason, synced=synced,
                     )
                 return
-            except IntegrityError:  # a concurrent first revocation of this user won the insert: update it
+            except IntegrityError:  # a concurrent first revocation of this key won the insert: widen it instead
                 continue
-        raise IntegrityError("could not record the user cut-off")
+        raise IntegrityError("could not record the revocation entry")
+
+    def mark_synced(self, entries: Sequence[Entry]) -> None:
+        """Mark rows as present in the Redis copy, given that these entries were just written to it.
+
+        Only rows the pushed values cover are marked: a row widened meanwhile by another writer (a later cut-off
+        or expiry, which that writer may have failed to push) stays unsynced, so the next renewal pushes it.
+        """
+        conditions = []
+        for entry in entries:
+            condition = Q(kind=entry.kind, key=entry.key, synced=False, expires_at__lte=entry.expires_at)
+            if entry.cutoff_ms is not None:
+                condition &= Q(cutoff_ms__lte=entry.cutoff_ms)
+            conditions.append(condition)
+        for i in range(0, len(conditions), _CHUNK):
+            Revocation.objects.filter(reduce(or_, conditions[i:i + _CHUNK])).update(synced=True)
 
     def is_revoked(self, query: Query) -> bool:
         return any(query.matches(kind, cutoff) for kind, cutoff in self.lookup(query))

@@ -14,10 +14,21 @@ Why a lease: a writer that cannot reach Redis cannot tell readers that their cop
 entry as unsynced, and waits one lease period after commit before it acknowledges; by then every lease granted
 without its entry has run out, and the next renewal pushes it. A revocation that was acknowledged is therefore
 seen by every check on every worker, whatever Redis did meanwhile.
+
+Pushing only the unsynced rows is right only while the hash still holds everything pushed since it was last
+rebuilt. Two things break that without removing the hash, and both force a full rebuild instead:
+- the data was rolled back: Redis restarted from an older snapshot, or a replica that lagged was promoted. The
+  rebuild records the server's `run_id` in `!server`; a renewal on a server with another `run_id` rebuilds.
+- the hash was flushed or evicted *during* a rebuild. The rebuild marks the hash (`!warming`) before it reads
+  the database and grants its lease only if the mark is still there.
+Residual risk, by design: a rollback is noticed at the next renewal, so a copy rolled back while its old lease
+still runs can miss entries for at most one lease period. Redis persistence (`appendfsync always`) and `WAIT`
+on replicas close that window; the lease length bounds it.
 """
 
 import logging
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -33,25 +44,58 @@ from denylist.models import Revocation
 logger = logging.getLogger("tokenlab.revocation")
 
 LEASE_FIELD = "!lease"
-# Apply entries (a USER cut-off only ever moves forward) and, depending on ARGV[1], set the lease:
-# "warm" sets it (the caller has just written every entry the database holds), "renew" sets it only if the hash
-# still has one (it was not flushed since the last full warm), "" leaves it alone.
-_APPLY = """
-local h = KEYS[1]
-for i = 3, #ARGV, 2 do
-  local f, v = ARGV[i], ARGV[i + 1]
-  if string.sub(f, 1, 2) == 'u:' then
-    local cur = redis.call('HGET', h, f)
-    if (not cur) or tonumber(string.match(cur, '^(%d+)')) < tonumber(string.match(v, '^(%d+)')) then
-      redis.call('HSET', h, f, v)
-    end
-  else
-    redis.call('HSET', h, f, v)
-  end
+SERVER_FIELD = "!server"
+WARMING_FIELD = "!warming"
+# One script for every write, so that each is atomic in Redis. ARGV: mode, lease (Unix ms), token, then field and
+# value pairs. Entries are merged, never overwritten backwards: a USER value is "cutoff:expires" and every other
+# value is "expires"; each number only moves forward. Then, by mode:
+#   ""       nothing more;
+#   "begin"  mark a rebuild in progress with `token` (before the rebuild reads the database);
+#   "warm"   finish that rebuild: grant the lease and record the server, but only if the mark survived;
+#   "renew"  grant the lease only if the copy is still the one the last rebuild made on this very server;
+#   "purge"  delete each given field whose value is still the given (expired) one.
+_SCRIPT = """
+local h, mode, lease, token = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local function larger(a, b)
+  if a == nil or a == '' then return b end
+  if b == nil or b == '' then return a end
+  if tonumber(a) >= tonumber(b) then return a end
+  return b
 end
-if ARGV[1] == 'warm' or (ARGV[1] == 'renew' and redis.call('HEXISTS', h, '!lease') == 1) then
-  redis.call('HSET', h, '!lease', ARGV[2])
+local function merge(cur, new)
+  if not cur then return new end
+  local c1, c2 = string.match(cur, '^(%d+):?(%d*)$')
+  local n1, n2 = string.match(new, '^(%d+):?(%d*)$')
+  if not c1 or not n1 then return new end
+  if n2 == '' then return larger(c1, n1) end
+  return larger(c1, n1) .. ':' .. larger(c2, n2)
+end
+local function server()
+  return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+end
+if mode == 'purge' then
+  local n = 0
+  for i = 4, #ARGV, 2 do
+    if redis.call('HGET', h, ARGV[i]) == ARGV[i + 1] then n = n + redis.call('HDEL', h, ARGV[i]) end
+  end
+  return n
+end
+for i = 4, #ARGV, 2 do
+  redis.call('HSET', h, ARGV[i], merge(redis.call('HGET', h, ARGV[i]), ARGV[i + 1]))
+end
+if mode == 'begin' then
+  redis.call('HSET', h, '!warming', token)
   return 1
+elseif mode == 'warm' then
+  if redis.call('HGET', h, '!warming') ~= token then return 0 end
+  redis.call('HDEL', h, '!warming')
+  redis.call('HSET', h, '!server', server(), '!lease', lease)
+  return 1
+elseif mode == 'renew' then
+  if redis.call('HEXISTS', h, '!lease') == 1 and redis.call('HGET', h, '!server') == server() then
+    redis.call('HSET', h, '!lease', lease)
+    return 1
+  end
 end
 return 0
 """
@@ -71,6 +115,26 @@ def _entry_of(row: Revocation) -> Entry:
     return Entry(kind=row.kind, key=row.key, expires_at=row.expires_at, user_id=row.user_id, cutoff_ms=row.cutoff_ms)
 
 
+def _lease_of(raw: bytes | None) -> int | None:
+    """Return the lease in Unix ms, or None when there is none (or it is not a number: then it vouches nothing)."""
+    return int(raw) if raw is not None and raw.isdigit() else None
+
+
+class _Confirmation:
+    """The on-commit step of one transaction's revocations: push them again, then mark them synced or wait.
+
+    One per transaction, so that a request revoking several things (a cut-off and the user's sessions) waits
+    for one lease at most, not one per revocation.
+    """
+
+    def __init__(self, backend: "RedisRevocationBackend", entries: list[Entry]):
+        self.backend = backend
+        self.entries = entries
+
+    def __call__(self) -> None:
+        self.backend._confirm(self.entries)
+
+
 class RedisRevocationBackend(RevocationBackend):
     """Answer checks from a Redis hash in one round trip; fall back to the database whenever Redis can't vouch.
 
@@ -82,12 +146,12 @@ class RedisRevocationBackend(RevocationBackend):
     database = DatabaseRevocationBackend()
     # After a Redis error, skip Redis for this long so that a hung server costs one timeout, not one per request.
     circuit_seconds = 2.0
-    _circuit_open_until = 0.0
 
     def __init__(self, client=None, key: str | None = None):
         self._client = client
         self.key = key or getattr(settings, "REVOCATION_REDIS_KEY", "tokenlab:revocations")
-        self._apply_script = None
+        self._script = None
+        self._circuit_open_until = 0.0
 
     # --- plumbing ---------------------------------------------------------------------------------------------
     @property
@@ -103,20 +167,28 @@ class RedisRevocationBackend(RevocationBackend):
         return settings.REVOCATION_LEASE_SECONDS * 1000
 
     def _circuit_open(self) -> bool:
-        return time.monotonic() < type(self)._circuit_open_until
+        return time.monotonic() < self._circuit_open_until
 
     def _trip(self, exc: RedisError) -> None:
         if not self._circuit_open():
             logger.warning("Redis unreachable for the revocation store (%s); checking the database.", exc)
-        type(self)._circuit_open_until = time.monotonic() + self.circuit_seconds
+        self._circuit_open_until = time.monotonic() + self.circuit_seconds
 
-    def _apply(self, entries: Sequence[Entry], mode: str = "", lease: int = 0) -> int:
-        if self._apply_script is None:
-            self._apply_script = self.client.register_script(_APPLY)
-        args: list = [mode, lease]
+    def _run(self, mode: str, entries: Sequence[Entry] = (), *, lease: int = 0, token: str = "",
+             pairs: Sequence[tuple[bytes, bytes]] = ()) -> int:
+        if self._script is None:
+            self._script = self.client.register_script(_SCRIPT)
+        args: list = [mode, lease, token]
         for entry in entries:
             args += [entry.field, encode(entry)]
-        return int(self._apply_script(keys=[self.key], args=args, client=self.client))
+        for field, value in pairs:
+            args += [field, value]
+        return int(self._script(keys=[self.key], args=args, client=self.client))
+
+    def _write(self, entries: Sequence[Entry]) -> None:
+        """Merge entries into the hash, a bounded number per script call."""
+        for i in range(0, len(entries), _CHUNK):
+            self._run("", entries[i:i + _CHUNK])
 
     # --- writes -------------------------------------------------------------------------------------------------
     def revoke(self, entries: Iterable[Entry]) -> None:
@@ -127,13 +199,27 @@ class RedisRevocationBackend(RevocationBackend):
         # Push now so that every worker sees the entry at once, and again once the database has committed it,
         # which also covers a hash rebuilt from the database between the two.
         self._push(entries)
-        transaction.on_commit(lambda: self._confirm(entries))
+        pending = self._pending_confirmation()
+        if pending is not None:
+            pending.entries.extend(entries)
+        else:
+            transaction.on_commit(_Confirmation(self, entries))
+
+    def _pending_confirmation(self) -> _Confirmation | None:
+        """Return this transaction's on-commit confirmation if one is registered already."""
+        connection = transaction.get_connection()
+        if not connection.in_atomic_block:
+            return None
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _Confirmation) and callback.backend is self:
+                return callback
+        return None
 
     def _push(self, entries: Sequence[Entry]) -> bool:
         if self._circuit_open():
             return False
         try:
-            self._apply(entries)
+            self._write(entries)
             return True
         except RedisError as exc:
             self._trip(exc)
@@ -141,12 +227,11 @@ class RedisRevocationBackend(RevocationBackend):
 
     def _confirm(self, entries: Sequence[Entry]) -> None:
         if self._push(entries):
-            keys = [(e.kind, e.key) for e in entries]
-            for kind, key in keys:
-                Revocation.objects.filter(kind=kind, key=key).update(synced=True)
+            self.database.mark_synced(entries)
             return
         # Redis missed these entries. Readers elsewhere may still hold a lease granted without them: wait until
         # every such lease has run out before acknowledging (the caller's response is sent after this returns).
+        # The extra second absorbs clock skew between the hosts that grant and check leases.
         self.sleep(settings.REVOCATION_LEASE_SECONDS + 1)
 
     # --- reads --------------------------------------------------------------------------------------------------
@@ -166,10 +251,10 @@ class RedisRevocationBackend(RevocationBackend):
 
     def verdict(self, query: Query, values: Sequence[bytes | None]) -> bool:
         """Decide from the values of `fields(query)`, read by the caller (possibly in its own pipeline)."""
-        lease = values[-1]
-        if lease is None or int(lease) <= self.clock():
+        lease = _lease_of(values[-1])
+        if lease is None or lease <= self.clock():
             revoked = self.database.is_revoked(query)
-            self._renew(warm=lease is not None)
+            self._renew(lease_seen=lease is not None)
             return revoked
         for (kind, _key), value in zip(query.fields(), values, strict=False):
             if value is not None:
@@ -178,47 +263,60 @@ class RedisRevocationBackend(RevocationBackend):
                     return True
         return False
 
-    def _renew(self, *, warm: bool) -> None:
+    def _renew(self, *, lease_seen: bool) -> None:
         """Bring the Redis copy up to date with the database and grant a new lease."""
         started = self.clock()
         try:
-            if warm:
-                rows = list(Revocation.objects.filter(synced=False))
-                if self._apply([_entry_of(r) for r in rows], "renew", started + self.lease_ms):
-                    Revocation.objects.filter(pk__in=[r.pk for r in rows]).update(synced=True)
+            if lease_seen:
+                entries = [_entry_of(r) for r in Revocation.objects.filter(synced=False)]
+                self._write(entries)
+                if self._run("renew", lease=started + self.lease_ms):
+                    self.database.mark_synced(entries)
                     return
-            self._warm(started)
+            self._rebuild(started)
         except RedisError as exc:
             self._trip(exc)
 
-    def _warm(self, started: int) -> None:
+    def _rebuild(self, started: int) -> None:
         """Rebuild the hash from every live database entry; one worker at a time."""
         lock = f"{self.key}:warming"
         if not self.client.set(lock, "1", nx=True, px=10_000):
             return
+        token = uuid.uuid4().hex
         try:
+            # Mark the hash before reading the database: if it is flushed or evicted from here on, the mark goes
+            # with it and no lease is granted over what would be a partial copy.
+            self._run("begin", token=token)
             now = datetime.fromtimestamp(started / 1000, tz=UTC)
             rows = list(Revocation.objects.filter(expires_at__gte=now))
             entries = [_entry_of(r) for r in rows]
-            for i in range(0, len(entries), _CHUNK):
-                self._apply(entries[i:i + _CHUNK])
-            self._apply([], "warm", started + self.lease_ms)
+            self._write(entries)
+            if not self._run("warm", token=token, lease=started + self.lease_ms):
+                logger.warning("Revocation cache was lost while it was being rebuilt; the next check rebuilds it.")
+                return
             # Only the rows read here are now known to be in Redis; later ones are pushed by their writers.
-            Revocation.objects.filter(pk__in=[r.pk for r in rows if not r.synced]).update(synced=True)
+            self.database.mark_synced([e for r, e in zip(rows, entries, strict=True) if not r.synced])
             logger.info("Revocation cache rebuilt from the database with %d entries.", len(rows))
         finally:
             self.client.delete(lock)
 
     def purge(self, now: datetime) -> int:
         deleted = self.database.purge(now)
-        cutoff = int(now.timestamp())
+        try:
+            self._purge_copy(int(now.timestamp()))
+        except RedisError as exc:
+            # Harmless: an expired entry only ever matches credentials that have expired too.
+            logger.warning("Redis unreachable while purging the revocation cache (%s); left for the next purge.", exc)
+        return deleted
+
+    def _purge_copy(self, cutoff: int) -> None:
         stale = []
         for field, value in self.client.hscan_iter(self.key):
-            if field == LEASE_FIELD.encode():
+            if field.startswith(b"!"):
                 continue
-            expires = int(value.rsplit(b":", 1)[-1])
-            if expires < cutoff:
-                stale.append(field)
+            expires = value.rsplit(b":", 1)[-1]
+            if expires.isdigit() and int(expires) < cutoff:
+                stale.append((field, value))
+        # Delete a field only if it still holds the expired value: a writer may have renewed it since the scan.
         for i in range(0, len(stale), _CHUNK):
-            self.client.hdel(self.key, *stale[i:i + _CHUNK])
-        return deleted
+            self._run("purge", pairs=stale[i:i + _CHUNK])

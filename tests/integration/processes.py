@@ -20,6 +20,8 @@ def free_port(first: int, last: int) -> int:
     """Return a loopback port in [first, last] that nothing listens on right now."""
     for port in range(first, last + 1):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # Servers bind with SO_REUSEADDR too: a port whose old connections linger in TIME_WAIT is free to them.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
