@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -61,6 +61,11 @@ def is_api_path(path: str) -> bool:
 
 
 def handler400(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        # Django reports a form body over DATA_UPLOAD_MAX_MEMORY_SIZE as a 400; RFC 9110 §15.5.14 names it 413.
+        if is_api_path(request.path):
+            return json_error(413, "Request body is too large.", "payload_too_large")
+        return HttpResponse("Request body is too large.", status=413, content_type="text/plain; charset=utf-8")
     if is_api_path(request.path):
         return json_error(400, "Bad request.", "bad_request")
     from django.views.defaults import bad_request

@@ -4,6 +4,7 @@ import codecs
 import json
 
 from django.conf import settings
+from django.utils.http import parse_header_parameters
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
 
@@ -18,16 +19,13 @@ class StrictJSONParser(JSONParser):
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
-        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
-        try:
-            if codecs.lookup(encoding).name != "utf-8":
-                raise UnsupportedMediaType(media_type, detail="JSON bodies must be UTF-8 encoded.")
-        except LookupError:
-            raise UnsupportedMediaType(media_type, detail="Unknown character set.") from None
+        _check_charset(media_type)
         if stream is None:
             return {}
-        raw = stream.read()
-        if len(raw) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        # Read one byte past the limit, not the whole body: an endless body must not fill the memory first.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
             raise PayloadTooLarge()
         try:
             text = raw.decode("utf-8")
@@ -36,6 +34,23 @@ class StrictJSONParser(JSONParser):
             raise ParseError("JSON body is nested too deeply.") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"JSON parse error - {_short(exc)}") from None
+
+
+def _check_charset(media_type: str | None) -> None:
+    """Refuse a `charset` parameter that is not UTF-8 (RFC 8259 §8.1), unknown codecs included.
+
+    Read from the Content-Type itself: Django drops a charset it cannot look up, which would let an unknown
+    one silently pass as the default.
+    """
+    _, params = parse_header_parameters(media_type or "")
+    if "charset" not in params:
+        return
+    try:
+        name = codecs.lookup(params["charset"]).name
+    except LookupError:
+        raise UnsupportedMediaType(media_type, detail="Unknown character set.") from None
+    if name != "utf-8":
+        raise UnsupportedMediaType(media_type, detail="JSON bodies must be UTF-8 encoded.")
 
 
 def _reject_constant(name: str):

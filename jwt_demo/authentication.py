@@ -11,7 +11,7 @@ from denylist.entries import Query
 from jwt_demo.principal import TokenUser
 from jwt_demo.tokens import ACCESS, Claims, TokenError, codec
 
-_HEADER = re.compile(r"(?P<scheme>[^ \t]+)(?:[ \t]+(?P<credentials>.*))?", re.DOTALL)
+_HEADER = re.compile(r"(?P<scheme>[^ \t]+)(?:(?P<separator>[ \t]+)(?P<credentials>.*))?", re.DOTALL)
 REALM = 'Bearer realm="token-lab"'
 
 
@@ -49,6 +49,11 @@ class JWTAuthentication(BaseAuthentication):
         if match is None or match["scheme"].lower() != "bearer":
             return None
         credentials = match["credentials"] or ""
+        # RFC 9110 §11.4 / RFC 6750 §2.1: `Bearer 1*SP token`. A tab is not a separator; refusing it (rather than
+        # reading past it) keeps every parser on the path from a proxy to here agreeing on what the token is.
+        if "\t" in (match["separator"] or ""):
+            raise InvalidToken("Invalid Authorization header: separate Bearer and the token with a space.",
+                               "bad_authorization_header")
         if not credentials:
             raise InvalidToken("Invalid Authorization header: no token after Bearer.", "bad_authorization_header")
         if re.search(r"\s", credentials):

@@ -38,7 +38,8 @@ def _safe_next(request) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request):
-    form = LoginForm(request.POST or None)
+    # Bound on every POST, even an empty one: an unbound form has no errors to show (and add_error() would crash).
+    form = LoginForm(request.POST if request.method == "POST" else None)
     status = HTTPStatus.OK
     if request.method == "POST" and form.is_valid():
         try:
@@ -121,7 +122,7 @@ def devices_revoke_others_view(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_view(request):
-    form = PasswordChangeForm(request.POST or None)
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             accounts.user_password_change(user=request.user, old_password=form.cleaned_data["old_password"],
