@@ -10,10 +10,20 @@ import hmac
 import secrets
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_required, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_required,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -57,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.outages.ServiceUnavailableMiddleware",
+    "config.requestguard.RequestCharsetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -88,8 +99,9 @@ TEMPLATES = [
 
 # --- Database ------------------------------------------------------------------------------------------------
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'tokenlab.sqlite3'}"),
+    "default": env_database(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'tokenlab.sqlite3'}",
+        engines=("django.db.backends.sqlite3", "django.db.backends.postgresql"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
@@ -110,8 +122,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 # --- Redis: the shared fast path in production mode -------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL")
-REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "0.5"))
+REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5, minimum=0)
 
 if REDIS_URL:
     CACHES = {
@@ -187,7 +199,7 @@ SIMPLE_JWT = {
 }
 
 # --- Login throttling and client address --------------------------------------------------------------------------
-LOGIN_RATE = env_str("LOGIN_RATE", "10/min")
+LOGIN_RATE = env_rate("LOGIN_RATE", "10/min")
 # Number of reverse proxies in front of Token Lab whose X-Forwarded-For entries are trusted; 0 = use REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
@@ -220,9 +232,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- CORS: the JWT API is callable from listed origins (Bearer header, no cookies) ---------------------------------
+# Only Bearer endpoints are offered cross-origin. /jwt/hybrid/ is deliberately absent: its credential is a
+# SameSite=Strict cookie and it refuses foreign origins; /session/ is cookie-authenticated too.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
-CORS_URLS_REGEX = r"^/(jwt/api|jwt/token|\.well-known)/.*$"
-CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/(jwt/(api|token|logout|logout-all|password)|\.well-known)/.*$"
+CORS_ALLOW_CREDENTIALS = False  # the Bearer header is the credential: browsers send no cookies cross-origin
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After"]  # let a cross-origin client read why it got a 401/429/503
 
 # --- Passwords, i18n, static ----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -259,6 +274,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -33,7 +33,9 @@ TYP = {ACCESS: "at+jwt", REFRESH: "rt+jwt"}  # RFC 9068 §2.1 names at+jwt for a
 MAX_HEADER_SEGMENT = 512
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
 _HEX32 = re.compile(r"[0-9a-f]{32}")
-_FORBIDDEN_HEADERS = ("jku", "x5u", "jwk", "x5c", "crit")
+# `b64` (RFC 7797) would switch off payload encoding; `crit` would oblige us to understand extensions we do not.
+_FORBIDDEN_HEADERS = ("jku", "x5u", "jwk", "x5c", "crit", "b64")
+_MAX_NUMERIC_DATE = 10**12  # about the year 33658: bounds every arithmetic on time claims
 
 
 class TokenError(Exception):
@@ -124,7 +126,7 @@ class TokenCodec:
         if header.get("alg") != expected_alg:
             raise TokenError(f"Token algorithm is not allowed; this server accepts {expected_alg} only.")
         if any(name in header for name in _FORBIDDEN_HEADERS):
-            raise TokenError("Token header carries a parameter this server refuses (jku, x5u, jwk, x5c, crit).")
+            raise TokenError("Token header carries a parameter this server refuses (jku, x5u, jwk, x5c, crit, b64).")
         token_type = next((t for t in token_types if header.get("typ") == TYP[t]), None)
         if token_type is None:
             raise TokenError("Token has the wrong type for this endpoint.")
@@ -133,19 +135,42 @@ class TokenCodec:
         if key is None:
             raise TokenError("Token was signed with an unknown key.")
         try:
+            # Time claims are checked below, against `self.clock`, with exact types; PyJWT's own checks would
+            # read the wall clock and accept `true` as the NumericDate 1.
             payload = jwt.decode(
                 token, key.verifying, algorithms=[expected_alg], audience=settings.JWT_AUDIENCE,
-                issuer=settings.JWT_ISSUER, leeway=settings.JWT_LEEWAY,
+                issuer=settings.JWT_ISSUER,
                 options={"require": ["exp", "iat", "jti", "sub", "iss", "aud"], "verify_sub": True,
-                         "verify_jti": True},
+                         "verify_jti": True, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
             )
-        except jwt.ExpiredSignatureError:
-            raise TokenError("Token is expired.", "token_expired") from None
         except (jwt.PyJWTError, RecursionError, ValueError, TypeError, OverflowError):
             raise TokenError("Token is invalid.") from None
         if payload.get("token_type") != token_type:
             raise TokenError("Token has the wrong type for this endpoint.")
-        return self._claims(payload)
+        claims = self._claims(payload)
+        self._check_times(payload, token_type)
+        return claims
+
+    def _check_times(self, payload: dict, token_type: str) -> None:
+        """Check `exp`, `nbf` and `iat` against the clock (RFC 7519 §4.1.4-4.1.6), with `JWT_LEEWAY` of skew.
+
+        - expired when now >= exp (the current time MUST be before `exp`);
+        - not yet valid when now < nbf, or when `iat` lies in the future;
+        - refused when `exp - iat` exceeds the lifetime this server gives a token of its type: a token that
+          claims to live until the year 10000 was not minted here, whatever key signed it (RFC 8725 §3.10 asks
+          verifiers to apply their own policy, not the token's).
+        """
+        now, leeway = self.clock(), settings.JWT_LEEWAY
+        exp, iat, nbf = payload["exp"], payload["iat"], payload.get("nbf", 0)
+        if not _is_number(nbf):
+            raise TokenError("Token claims are malformed.")
+        lifetime = settings.ACCESS_TOKEN_LIFETIME if token_type == ACCESS else settings.REFRESH_TOKEN_LIFETIME
+        if exp - iat > lifetime:
+            raise TokenError("Token lifetime exceeds what this server issues.")
+        if now >= exp + leeway:
+            raise TokenError("Token is expired.", "token_expired")
+        if now + leeway < nbf or now + leeway < iat:
+            raise TokenError("Token is not valid yet.", "token_not_yet_valid")
 
     def _header(self, segment: str) -> dict:
         try:
@@ -162,13 +187,18 @@ class TokenCodec:
             isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) <= 18
             and isinstance(jti, str) and _HEX32.fullmatch(jti)
             and isinstance(fam, str) and _HEX32.fullmatch(fam)
-            and isinstance(iat, (int, float)) and not isinstance(iat, bool) and math.isfinite(iat)
-            and isinstance(exp, int) and not isinstance(exp, bool)
+            and _is_number(iat) and isinstance(exp, int) and not isinstance(exp, bool) and abs(exp) < _MAX_NUMERIC_DATE
         )
         if not valid:
             raise TokenError("Token claims are malformed.")
         return Claims(token_type=payload["token_type"], user_id=int(sub), jti=jti, family=fam,
                       issued_at_ms=math.floor(round(iat * 1000, 3)), expires_at=exp, raw=payload)
+
+
+def _is_number(value: object) -> bool:
+    """A JSON number usable as a NumericDate: not a boolean, finite, and within ±10^12 seconds."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and abs(value) < _MAX_NUMERIC_DATE)
 
 
 codec = TokenCodec()

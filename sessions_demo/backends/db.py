@@ -1,5 +1,7 @@
 """The session store whose rows know their user: Django's database store plus user, device and times."""
 
+import re
+
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
@@ -7,6 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sessions_demo.models import DeviceSession, session_digest
+
+# Django mints session keys as 32 characters of [a-z0-9] (SessionBase._get_new_session_key). Anything else in the
+# cookie is refused before it reaches a query: PostgreSQL rejects a NUL in a text parameter with a DataError,
+# which would turn one forged cookie into a 500.
+_SESSION_KEY = re.compile(r"[a-z0-9]{32}")
 
 
 def _user_id(data: dict) -> int | None:
@@ -32,6 +39,9 @@ class SessionStore(DBStore):
     @classmethod
     def get_model_class(cls):
         return DeviceSession
+
+    def _validate_session_key(self, key):
+        return isinstance(key, str) and _SESSION_KEY.fullmatch(key) is not None
 
     def save(self, must_create=False):
         if self.session_key is None:
