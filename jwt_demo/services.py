@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts.models import AuthEvent
 from accounts.services import auth_event_record
 from denylist import revocation
+from denylist.entries import Query
 from jwt_demo.authentication import claims_revoked
 from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, new_id
@@ -60,6 +61,17 @@ def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_age
     return _issue(user_id=user.pk, family=family)
 
 
+def refresh_claims_revoked(claims: Claims) -> bool:
+    """Tell whether a refresh token's jti, family or user cut-off revokes it.
+
+    Checked whatever the teaching toggle (`REVOCATION_ENABLED`) says: the toggle shows an access token living
+    on until `exp` without a denylist, but the refresh endpoint is stateful anyway, and it is where revocation
+    happens — a "log out everywhere" must not leave a refresh token minting access tokens for ever.
+    """
+    return revocation.is_revoked(Query(jti=claims.jti, family=claims.family, user_id=claims.user_id,
+                                       issued_at_ms=claims.issued_at_ms))
+
+
 def token_refresh(*, refresh: object) -> TokenPair:
     """Exchange a refresh token for a new pair; the presented token dies (rotation).
 
@@ -68,7 +80,7 @@ def token_refresh(*, refresh: object) -> TokenPair:
     §4.14.2): the whole family is revoked, which ends the login for the thief and the victim alike.
     """
     claims = codec.decode(refresh, token_types=(REFRESH,))
-    if claims_revoked(claims):
+    if refresh_claims_revoked(claims):
         raise TokenError("Token has been revoked.", "token_revoked")
     now = _now()
     outcome = "invalid"
@@ -143,6 +155,6 @@ def refresh_token_logout(*, refresh: object, door: str = "hybrid", ip: str | Non
 def token_verify(*, token: object) -> Claims:
     """Return the claims of a valid, unrevoked access or refresh token; raise TokenError otherwise."""
     claims = codec.decode(token, token_types=(ACCESS, REFRESH))
-    if claims_revoked(claims):
+    if refresh_claims_revoked(claims) if claims.token_type == REFRESH else claims_revoked(claims):
         raise TokenError("Token has been revoked.", "token_revoked")
     return claims
