@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -17,9 +17,9 @@ class Rate:
 
 
 def parse_rate(rate: str) -> Rate:
-    """Parse DRF rate syntax (`10/min`, `100/hour`, `5/s`)."""
+    """Parse DRF rate syntax (`10/min`, `100/hour`, `5/s`): as in DRF, the period's first letter is its unit."""
     count, _, period = rate.partition("/")
-    return Rate(int(count), _PERIODS[period.strip().lower()])
+    return Rate(int(count), _PERIODS[period.strip().lower()[:1]])
 
 
 class LoginThrottled(Exception):

@@ -5,7 +5,9 @@ turn the raw strings into typed values and fail loudly, naming the variable, whe
 a typo in production configuration must stop the process, not be silently replaced by a default.
 """
 
+import math
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -68,3 +70,57 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     return value
+
+
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    """Return the variable as a finite number, greater than `minimum` when given (a timeout of 0 is no timeout)."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name} must be a finite number, not {value!r}.")
+    if minimum is not None and number <= minimum:
+        raise ImproperlyConfigured(f"{name} must be greater than {minimum}, not {number}.")
+    return number
+
+
+# DRF's rate syntax: a count, a slash, and a period whose first letter says its unit ("10/min", "100/hour").
+_RATE = re.compile(r"(?P<count>[0-9]+)/(?P<period>[smhd][a-z]*)")
+
+
+def env_rate(name: str, default: str) -> str:
+    """Return the variable when it is a rate in DRF syntax with a positive count (`10/min`, `5/s`, `100/hour`)."""
+    value = env_str(name, default)
+    match = _RATE.fullmatch(value.strip().lower())
+    if match is None or int(match["count"]) < 1:
+        raise ImproperlyConfigured(f"{name} must be a rate like 10/min, 5/s, 100/hour or 1000/day, not {value!r}.")
+    return value.strip().lower()
+
+
+def env_url(name: str, schemes: tuple[str, ...]) -> str | None:
+    """Return the variable when it is a URL with one of `schemes`, or None when it is unset."""
+    value = env_str(name)
+    if value is not None and not value.startswith(tuple(f"{scheme}://" for scheme in schemes)):
+        raise ImproperlyConfigured(f"{name} must start with {' or '.join(s + '://' for s in schemes)}.")
+    return value
+
+
+def env_database(name: str, default: str, *, engines: tuple[str, ...], **options) -> dict:
+    """Return Django's DATABASES entry for the URL in the variable, for one of `engines` only.
+
+    The message never repeats the URL: it may hold a password.
+    """
+    import dj_database_url
+
+    value = env_str(name, default)
+    try:
+        config = dj_database_url.parse(value, **options)
+    except ValueError:  # dj_database_url's UnknownSchemeError and ParseError
+        raise ImproperlyConfigured(f"{name} is not a valid database URL.") from None
+    if config["ENGINE"] not in engines or (not config["NAME"] and config["ENGINE"].endswith("postgresql")):
+        raise ImproperlyConfigured(f"{name} must be a sqlite:/// or postgres:// URL with a database name.")
+    return config

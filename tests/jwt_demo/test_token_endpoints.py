@@ -120,8 +120,9 @@ def test_token_obtain_refused_for_suspended_user(client, user):
     assert response.json() == BAD_CREDENTIALS
 
 
-def test_token_obtain_is_throttled(client, user, settings, monkeypatch):
-    settings.LOGIN_RATE = "3/min"
+@pytest.mark.parametrize("rate", ["3/min", "3/m", "3/minute"])  # DRF rate syntax: the unit's first letter counts
+def test_token_obtain_is_throttled(client, user, settings, monkeypatch, rate):
+    settings.LOGIN_RATE = rate
     monkeypatch.setattr(login_throttle, "timer", lambda: 1_800_000_015.0)
     for _ in range(3):
         assert post(client, "/jwt/token/", {"username": "alice", "password": "x"}).status_code == 401
