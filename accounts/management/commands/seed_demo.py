@@ -27,9 +27,11 @@ class Command(BaseCommand):
             user.is_active = True
             user.set_password(password)
             user.save()
-            for title in titles:
-                Note.objects.get_or_create(owner=user, title=title,
-                                           defaults={"body": f"A demo note of {username}'s."})
+            # Add only the demo notes that are missing. (get_or_create by title crashed with MultipleObjectsReturned
+            # once a participant had written a note with a demo note's title.)
+            present = set(Note.objects.filter(owner=user, title__in=titles).values_list("title", flat=True))
+            Note.objects.bulk_create(Note(owner=user, title=title, body=f"A demo note of {username}'s.")
+                                     for title in titles if title not in present)
             state = "created" if created else "reset"
             role = "staff admin" if is_staff else "user"
             self.stdout.write(f"{state:8} {role:11} {username:6} password: {password}")

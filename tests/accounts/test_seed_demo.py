@@ -1,0 +1,91 @@
+"""`manage.py seed_demo`: the demo accounts and notes, idempotent, with passwords that really log in."""
+
+import io
+import re
+from http import HTTPStatus
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from resources.models import Note
+from tests.sessions_demo.browsers import browser, is_signed_in, log_in
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> dict[str, str]:
+    """Run the command; return the printed {username: password}."""
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = dict(re.findall(r"(\w+)\s+password: (\S+)", out.getvalue()))
+    assert "Demo data ready." in out.getvalue()
+    return printed
+
+
+def notes_by_owner() -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for username, title in Note.objects.order_by("owner__username", "title").values_list("owner__username", "title"):
+        result.setdefault(username, []).append(title)
+    return result
+
+
+def test_seed_creates_three_users_with_notes():
+    printed = seed()
+    assert set(printed) == {"alice", "bob", "admin"}
+    users = {u.username: u for u in User.objects.all()}
+    assert set(users) == {"alice", "bob", "admin"}
+    assert users["admin"].is_staff and users["admin"].is_superuser
+    assert not users["alice"].is_staff and not users["bob"].is_staff
+    assert all(u.is_active and u.email == f"{u.username}@example.test" for u in users.values())
+    assert {owner: len(titles) for owner, titles in notes_by_owner().items()} == {"alice": 3, "bob": 2, "admin": 1}
+
+
+def test_seed_is_idempotent():
+    first = seed()
+    notes, ids = notes_by_owner(), set(User.objects.values_list("pk", flat=True))
+    second = seed()
+    assert second == first
+    assert User.objects.count() == 3
+    assert set(User.objects.values_list("pk", flat=True)) == ids
+    assert notes_by_owner() == notes
+
+
+def test_seed_restores_a_changed_password_and_a_suspension_and_keeps_user_notes():
+    printed = seed()
+    alice = User.objects.get(username="alice")
+    alice.set_password("something else entirely 42")
+    alice.is_active = False
+    alice.save()
+    # A participant wrote a note with the same title as a demo note, and one of their own.
+    Note.objects.create(owner=alice, title="Groceries", body="mine")
+    Note.objects.create(owner=alice, title="My own note")
+    seed()
+    alice.refresh_from_db()
+    assert alice.is_active and alice.check_password(printed["alice"])
+    assert sorted(notes_by_owner()["alice"]) == [
+        "Groceries", "Groceries", "Ideas for the talk", "My own note", "Workshop questions"]
+
+
+def test_printed_passwords_log_in_through_both_doors(client):
+    for username, password in seed().items():
+        response = client.post("/jwt/token/", {"username": username, "password": password},
+                               content_type="application/json")
+        assert response.status_code == HTTPStatus.OK, username
+        access = response.json()["access"]
+        profile = client.get("/jwt/api/profile/", HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert profile.json()["username"] == username
+        assert profile.json()["is_staff"] is (username == "admin")
+
+        session = browser()
+        assert log_in(session, username, password).status_code == HTTPStatus.FOUND, username
+        assert is_signed_in(session)
+
+
+def test_staff_report_for_the_seeded_admin(client):
+    printed = seed()
+    access = client.post("/jwt/token/", {"username": "admin", "password": printed["admin"]},
+                         content_type="application/json").json()["access"]
+    report = client.get("/jwt/api/staff/report/", HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert report.status_code == HTTPStatus.OK
+    assert (report.json()["users"], report.json()["staff"], report.json()["notes"]) == (3, 1, 6)
