@@ -1,8 +1,11 @@
-"""Live servers for browser tests on this suite's own loopback ports (18300-18379), never a random one."""
+"""Servers for browser tests on this suite's own loopback ports (18300-18379), never a random one."""
 
+import threading
 from contextlib import contextmanager
 
 from pytest_django.live_server_helper import LiveServer
+
+from workshop.crossorigin import DemoServer
 
 LIVE_PORTS = range(18300, 18340)
 
@@ -23,3 +26,26 @@ def live_site():
             server.stop()
         return
     raise RuntimeError(f"no free port in {LIVE_PORTS}: {last_error}")
+
+
+DEMO_PORTS = range(18340, 18380)
+
+
+@contextmanager
+def cross_origin_demo(api_origin: str):
+    """Serve the cross-origin demo page on the first free port of DEMO_PORTS; yield the DemoServer (`.origin`)."""
+    for port in DEMO_PORTS:
+        try:
+            server = DemoServer(host="127.0.0.1", port=port, api_origin=api_origin)
+        except OSError:
+            continue
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        try:
+            yield server
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+        return
+    raise RuntimeError(f"no free port in {DEMO_PORTS}")
