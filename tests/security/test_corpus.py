@@ -67,6 +67,14 @@ def replay_body_token(creds, token: str, *, secrets: list[str]) -> None:
     for path, name in (("/jwt/token/refresh/", "refresh"), ("/jwt/token/verify/", "token")):
         response = send(creds, "POST", path, body={name: token})
         assert_refused(response, allowed=BODY_REFUSED, secrets=secrets, where=path)
+    # The hybrid door's refresh cookie, with a passing double-submit CSRF token so the cookie is really read.
+    if token and token.isascii() and token.isprintable() and not any(c in token for c in ' ;,"\\'):
+        client = shared_client()
+        client.cookies.clear()
+        client.cookies["tokenlab_refresh"] = token
+        client.cookies["csrftoken"] = creds.csrf_token
+        response = client.post("/jwt/hybrid/refresh/", HTTP_X_CSRFTOKEN=creds.csrf_token)
+        assert_refused(response, allowed=UNAUTHORIZED, secrets=secrets, where="/jwt/hybrid/refresh/")
     assert state() == before, "a hostile body token changed state"
 
 
