@@ -102,6 +102,14 @@ def test_login_refuses_off_site_next(user, target):
     assert response["Location"] == "/session/"
 
 
+def test_login_next_cannot_inject_headers(user):
+    """CRLF in `next` (response splitting) is percent-encoded into the Location, never a second header."""
+    response = log_in(browser(), "alice", next="/session/\r\nSet-Cookie: evil=1")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "/session/%0D%0ASet-Cookie:%20evil=1"
+    assert "evil" not in response.cookies
+
+
 def test_login_next_from_query_string(user):
     client = browser()
     token = csrf_token(client)
