@@ -1,0 +1,198 @@
+"""`manage.py authbench`: a tiny run finishes, prints every variant and reports exact per-request costs.
+
+Only counts, sizes and verdicts are asserted — never a time: the machine is shared and noisy.
+"""
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from bench.report import SCHEMA
+from bench.variants import VARIANTS
+from resources.models import Note
+from tests.bench.conftest import authbench, authbench_process, rows
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MEASURED_EMBEDDED = ["baseline", "session-db", "session-cache", "jwt-stateless", "jwt-simplejwt",
+                     "jwt-revocation-db", "drf-token"]
+REDIS_ONLY = ["session-cached-db", "jwt-revocation-redis"]
+
+
+@pytest.fixture(scope="module")
+def embedded_only():
+    if settings.REDIS_URL:
+        pytest.skip("this test is about a run without Redis (REDIS_URL is set)")
+
+
+def test_tiny_run_prints_every_variant_and_writes_the_same_report_twice(tiny_run):
+    out, report, saved = tiny_run
+    for variant in VARIANTS:
+        assert variant.label in out
+    assert "ratios are to the baseline measured in this run" in out
+    assert report["schema"] == SCHEMA
+    assert [row["key"] for row in report["variants"]] == [v.key for v in VARIANTS]
+    assert report["baseline"] == "baseline"
+    assert report["parameters"] | {"total_seconds": 0} == {
+        "mode": "in-process", "duration_s": 3.0, "requests": 20, "rounds": 2, "logins": 1, "workers": None,
+        "concurrency": 1, "throwaway_database": False, "total_seconds": 0}
+    assert saved == report
+    for row in report["variants"]:
+        if row["skipped"]:
+            continue
+        assert row["requests"] == 20
+        assert set(row["latency_ms"]) == {"p50", "p95", "p99", "mean"}
+        assert set(row["ratios"]) == {"throughput", "p50", "p95", "p99"}
+    base = rows(report)["baseline"]
+    assert base["ratios"] == {"throughput": 1.0, "p50": 1.0, "p95": 1.0, "p99": 1.0}
+
+
+def test_query_and_command_counts_are_exact(tiny_run):
+    _out, report, _saved = tiny_run
+    by_key = rows(report)
+    queries = {key: (row["db_queries"]["per_request"], row["db_queries"]["auth"], row["db_queries"]["mean"])
+               for key, row in by_key.items() if key in MEASURED_EMBEDDED}
+    assert queries == {
+        "baseline": (1, 0, 1.0),            # the notes, nothing else
+        "session-db": (3, 2, 3.0),          # session row + user row
+        "session-cache": (2, 1, 2.0),       # user row (the session comes from the cache)
+        "jwt-stateless": (1, 0, 1.0),       # signature and claims only
+        "jwt-simplejwt": (2, 1, 2.0),       # simplejwt loads the user
+        "jwt-revocation-db": (2, 1, 2.0),   # one indexed revocation query
+        "drf-token": (2, 1, 2.0),           # token joined with its user
+    }
+    assert by_key["session-db"]["db_queries"]["tables"] == [
+        "sessions_demo_devicesession", "accounts_user", "resources_note"]
+    assert by_key["jwt-revocation-db"]["db_queries"]["tables"] == ["denylist_revocation", "resources_note"]
+    assert by_key["drf-token"]["db_queries"]["tables"] == ["authtoken_token", "resources_note"]
+    for key in ("baseline", "session-db", "jwt-stateless", "jwt-simplejwt", "jwt-revocation-db", "drf-token"):
+        assert by_key[key]["redis"]["commands_per_request"] == 0, key
+
+
+def test_credential_and_request_bytes(tiny_run):
+    _out, report, _saved = tiny_run
+    by_key = rows(report)
+    assert by_key["baseline"]["bytes"]["credential"] == 0
+    assert by_key["session-db"]["bytes"]["credential"] == 32  # Django's session key
+    assert by_key["drf-token"]["bytes"]["credential"] == 40   # DRF's hex key
+    jwt = by_key["jwt-stateless"]["bytes"]
+    assert jwt["credential"] > 300
+    # "GET /jwt/api/notes/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer <token>\r\n\r\n"
+    assert jwt["request"] == len("GET /jwt/api/notes/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \r\n\r\n") \
+        + jwt["credential"]
+    session = by_key["session-db"]["bytes"]
+    assert session["request"] == len("GET /session/api/notes/ HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: sessionid=\r\n"
+                                      "\r\n") + 32
+
+
+def test_revocation_delay_per_variant(tiny_run):
+    _out, report, _saved = tiny_run
+    by_key = rows(report)
+    assert by_key["baseline"]["revocation"] == {"kind": "none", "summary": "no credential"}
+    for key, status in (("session-db", 403), ("session-cache", 403), ("jwt-revocation-db", 401),
+                        ("drf-token", 401)):
+        revocation = by_key[key]["revocation"]
+        assert (revocation["kind"], revocation["accepted_after_revoke"], revocation["refused_status"]) == \
+            ("refused", 0, status), key
+        assert revocation["summary"].startswith("0 requests, ")
+    for key in ("jwt-stateless", "jwt-simplejwt"):
+        revocation = by_key[key]["revocation"]
+        assert (revocation["kind"], revocation["accepted_after_revoke"]) == ("until_exp", 3), key
+        # The token was minted a moment before: it has (almost) a whole access lifetime left.
+        assert settings.ACCESS_TOKEN_LIFETIME - 60 <= revocation["until_exp_s"] <= settings.ACCESS_TOKEN_LIFETIME
+        assert revocation["summary"] == f"until exp: {revocation['until_exp_s']} s"
+
+
+def test_login_cost_is_measured_apart(tiny_run):
+    out, report, _saved = tiny_run
+    assert [entry["door"] for entry in report["login"]] == ["session", "jwt", "drf-token", "hash"]
+    assert all(entry["samples"] == 1 for entry in report["login"])
+    assert "login (measured apart from the steady state)" in out
+
+
+def test_redis_variants_are_skipped_with_a_note_without_redis(embedded_only, tiny_run):
+    out, report, _saved = tiny_run
+    by_key = rows(report)
+    for key in REDIS_ONLY:
+        assert by_key[key]["skipped"] == "skipped: needs Redis (set REDIS_URL=redis://host:port/db)"
+        assert "requests" not in by_key[key]
+    assert "not measured:" in out
+    assert "session · cached_db (Redis): skipped: needs Redis" in out
+
+
+@pytest.mark.redis
+def test_with_redis_the_revocation_check_is_one_command_and_no_query(redis_required, tiny_run):
+    _out, report, _saved = tiny_run
+    by_key = rows(report)
+    revocation = by_key["jwt-revocation-redis"]
+    assert revocation["redis"]["commands_per_request"] == 1
+    assert revocation["redis"]["round_trips_per_request"] == 1
+    assert revocation["redis"]["commands"] == ["HMGET"]
+    assert (revocation["db_queries"]["per_request"], revocation["db_queries"]["auth"]) == (1, 0)
+    assert revocation["revocation"]["kind"] == "refused"
+    assert revocation["revocation"]["accepted_after_revoke"] == 0
+    cached_db = by_key["session-cached-db"]
+    assert cached_db["redis"]["commands"] == ["GET", "HMGET"]  # the session, then its revocation check
+    assert (cached_db["db_queries"]["per_request"], cached_db["db_queries"]["auth"]) == (2, 1)
+    assert cached_db["revocation"]["accepted_after_revoke"] == 0
+    assert by_key["session-cache"]["redis"]["commands"] == ["GET"]
+
+
+@pytest.mark.redis
+def test_a_run_leaves_no_redis_keys_behind(redis_required):
+    from django_redis import get_redis_connection
+
+    authbench("--no-algorithms", "--only", "jwt-revocation-redis", "--only", "session-cached-db")
+    assert list(get_redis_connection("default").scan_iter(match="authbench-*")) == []
+
+
+def test_the_bench_account_and_its_rows_are_removed():
+    from django.contrib.auth import get_user_model
+
+    authbench("--no-algorithms", "--only", "session-db")
+    assert not get_user_model().objects.filter(username__startswith="authbench-").exists()
+    assert Note.objects.count() == 0
+
+
+def test_only_limits_the_run_and_keeps_the_baseline():
+    out, report = authbench("--no-algorithms", "--only", "drf-token")
+    assert [row["key"] for row in report["variants"]] == ["baseline", "drf-token"]
+    assert "session · db store" not in out
+
+
+def test_algorithms_section():
+    out, report = authbench("--only", "jwt-stateless")
+    assert [row["algorithm"] for row in report["algorithms"]] == ["HS256", "RS256", "ES256", "EdDSA"]
+    sizes = {row["algorithm"]: row["token_bytes"] for row in report["algorithms"]}
+    assert sizes["RS256"] > sizes["ES256"] > sizes["HS256"]  # a 256-byte RSA signature against 64 and 32 bytes
+    assert sizes["EdDSA"] == sizes["ES256"]  # both sign with 64 bytes
+    assert report["algorithms"][0]["verify_ratio"] == 1.0
+    assert "JWT algorithm (access token)" in out
+
+
+@pytest.mark.parametrize("argument", ["--requests=0", "--duration=-1", "--rounds=0"])
+def test_bad_bounds_are_refused(argument):
+    with pytest.raises(CommandError):
+        call_command("authbench", argument)
+
+
+@pytest.mark.slow
+def test_as_a_process_in_a_throwaway_database(tmp_path):
+    result, report = authbench_process(tmp_path, "--no-algorithms")
+    assert report["parameters"]["throwaway_database"] is True
+    assert rows(report)["session-db"]["db_queries"]["auth"] == 2
+    for variant in VARIANTS:
+        assert variant.label in result.stdout
+    assert "authbench: round 2/2" in result.stderr  # progress is shown while it runs
+
+
+@pytest.mark.slow
+def test_over_http_against_gunicorn(tmp_path):
+    _result, report = authbench_process(tmp_path, "--no-algorithms", "--http", "--port", "18450",
+                                        "--workers", "1", "--concurrency", "1")
+    assert report["parameters"]["mode"] == "http"
+    by_key = rows(report)
+    assert by_key["session-db"]["requests"] == 20
+    assert by_key["session-db"]["db_queries"]["auth"] == 2  # counted in-process on the same code
+    assert by_key["jwt-revocation-db"]["revocation"]["accepted_after_revoke"] == 0
+    assert by_key["jwt-stateless"]["revocation"]["kind"] == "until_exp"
