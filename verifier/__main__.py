@@ -1,4 +1,4 @@
-"""`python -m verifier --jwks-url http://127.0.0.1:8000/.well-known/jwks.json --port 8001`: run service B."""
+"""`python -m verifier --jwks-url http://127.0.0.1:8000/.well-known/jwks.json --port 8002`: run service B."""
 
 import argparse
 import sys
@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issuer", default="token-lab")
     parser.add_argument("--audience", default="token-lab-api")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--port", type=int, default=8002)
     args = parser.parse_args(argv)
     try:
         document = jwks_read(args.jwks) if args.jwks else jwks_fetch(args.jwks_url)
