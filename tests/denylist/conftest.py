@@ -1,29 +1,8 @@
 """Fixtures for the revocation engine's tests: private redis-server instances and settings that point at them."""
 
-import shutil
-
 import pytest
 
-from tests.conftest import IN_CI
-from tests.integration.processes import RedisServer
-
-
-def require_redis_binary() -> None:
-    """Skip on a laptop without `redis-server`; fail in CI, where it is installed."""
-    if shutil.which("redis-server"):
-        return
-    if IN_CI:
-        pytest.fail("redis-server is required in CI but is not installed")
-    pytest.skip("redis-server is not installed (apt-get install redis-server)")
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    """A private redis-server on a free port in 18200-18249, stopped by its pid after the test."""
-    require_redis_binary()
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
+from tests.integration.processes import RedisServer, redis_server_fixture  # noqa: F401 - `redis_server`
 
 
 def own_redis_caches(server: RedisServer, socket_timeout: float = 0.5) -> dict:

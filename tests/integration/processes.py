@@ -13,7 +13,10 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
 import redis
+
+from tests.conftest import IN_CI
 
 
 def free_port(first: int, last: int) -> int:
@@ -119,6 +122,24 @@ class RedisServer:
         self.paused = False
 
 
+def require_redis_binary() -> None:
+    """Skip on a laptop without `redis-server`; fail in CI, where it is installed."""
+    if RedisServer.binary:
+        return
+    if IN_CI:
+        pytest.fail("redis-server is required in CI but is not installed")
+    pytest.skip("redis-server is not installed (apt-get install redis-server)")
+
+
+@pytest.fixture(name="redis_server")
+def redis_server_fixture(tmp_path):
+    """A private redis-server on a free port in 18200-18249, stopped by its pid after the test."""
+    require_redis_binary()
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
 class AppServer:
     """One Token Lab server process (gunicorn, one worker) with production settings and the given environment."""
 
@@ -152,7 +173,7 @@ class AppServer:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (SIGTERM waits for workers)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
