@@ -7,8 +7,10 @@ Redis (zero database queries), not from their database fallback.
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from denylist import revocation
 from denylist.backends.db import DatabaseRevocationBackend
@@ -210,3 +212,15 @@ def test_every_backend_keeps_to_one_database_query_per_cold_check(harness, djang
     with django_assert_max_num_queries(3):
         assert harness.backend.is_revoked(Query(jti=hex32())) is False
     assert harness.redis.hexists(harness.backend.key, LEASE_FIELD)
+
+
+def test_the_purge_command_removes_expired_entries_of_the_configured_backend(db):
+    revocation.revoke_token(jti="a" * 32, expires_at=(datetime.now(tz=UTC) - timedelta(minutes=1)).timestamp())
+    revocation.revoke_token(jti="b" * 32, expires_at=later().timestamp())
+    out = StringIO()
+
+    call_command("purge_revocations", stdout=out)
+
+    assert out.getvalue() == "Purged 1 expired revocation entries.\n"
+    assert list(Revocation.objects.values_list("key", flat=True)) == ["b" * 32]
+    assert revocation.is_revoked(Query(jti="b" * 32)) is True
