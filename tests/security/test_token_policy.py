@@ -65,8 +65,14 @@ def login(user) -> dict:
     return response.json()
 
 
-@pytest.mark.parametrize("algorithm", sorted(_KEY_MAKERS))
-@pytest.mark.parametrize("name", FORGED_NAMES)
+# Every forgery against RS256; the signature and algorithm families against ES256 and EdDSA too (claims and header
+# rules do not depend on the algorithm, and the CI budget is finite).
+_SIGNATURE_CASES = tuple(n for n in FORGED_NAMES if n.startswith(("alg-", "signature-", "confusion-", "foreign-",
+                                                                   "embedded-", "splice-", "tamper-", "kid-")))
+ASYMMETRIC_CASES = [("RS256", n) for n in FORGED_NAMES] + [(a, n) for a in ("ES256", "EdDSA") for n in _SIGNATURE_CASES]
+
+
+@pytest.mark.parametrize(("algorithm", "name"), ASYMMETRIC_CASES)
 def test_forged_tokens_are_refused_by_an_asymmetric_server(settings, pem_keys, foreign, user, other_user,
                                                             algorithm, name):
     """The same forgeries against RS256, ES256 and EdDSA servers; HS256-with-the-public-key is the classic."""
