@@ -196,11 +196,13 @@ def reencodings(token: str) -> list[tuple[str, str]]:
     return variants
 
 
-def forge_all(*, now: int, victim: int, other: int, foreign: Foreign, victim_tokens: dict, other_tokens: dict
-              ) -> list[Forged]:
-    """Render every case of corpus.json's "forged_tokens" and "spliced_tokens" sections."""
+def forge_all(*, now: int, victim: int, other: int, foreign: Foreign, victim_tokens: dict, other_tokens: dict,
+              only: str | None = None) -> list[Forged]:
+    """Render every case of corpus.json's "forged_tokens" and "spliced_tokens" sections (or just the one named)."""
     forged = []
     for case in CORPUS["forged_tokens"]:
+        if only is not None and case["name"] != only:
+            continue
         token_type = case.get("base", ACCESS)
         genuine_header, genuine_payload = genuine_parts(token_type=token_type, user_id=victim, now=now,
                                                         family=new_id(), jti=new_id())
@@ -221,6 +223,8 @@ def forge_all(*, now: int, victim: int, other: int, foreign: Foreign, victim_tok
              "other": {k: v.split(".") for k, v in other_tokens.items()}}
     index = {"header": 0, "payload": 1, "signature": 2}
     for case in CORPUS["spliced_tokens"]:
+        if only is not None and case["name"] != only:
+            continue
         segments = []
         for source in case["from"]:
             who, kind, part = source.split(".")

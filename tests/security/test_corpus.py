@@ -86,7 +86,7 @@ def _secrets(creds, token: str) -> list[str]:
 def test_forged_token_is_refused_everywhere(creds, foreign, name):
     forged = {f.name: f.token for f in forge_all(
         now=int(__import__("time").time()), victim=creds.victim.pk, other=creds.other.pk, foreign=foreign,
-        victim_tokens=creds.victim_tokens, other_tokens=creds.other_tokens)}
+        victim_tokens=creds.victim_tokens, other_tokens=creds.other_tokens, only=name)}
     token = forged[name]
     secrets = _secrets(creds, token)
     replay_bearer(creds, f"Bearer {token}", secrets=secrets)

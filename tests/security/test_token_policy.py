@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from jwt_demo import keys
 from jwt_demo.tokens import ACCESS, REFRESH, TokenCodec, codec, new_id
 from tests.security.conftest import assert_refused, shared_client, state
 from tests.security.forgery import CORPUS, forge_all, genuine_parts, high_s_twin, json_segment, reencodings, sign
@@ -39,10 +40,18 @@ def pem_keys(tmp_path_factory) -> dict[str, str]:
     return paths
 
 
+_RINGS: dict[str, keys.KeyRing] = {}
+
+
 def use_algorithm(settings, pem_keys, algorithm: str) -> None:
+    """Switch the server to `algorithm` with its test key. The key ring is built once per run: loading an RSA
+    PEM checks the key and costs more than the test; the settings fixture's reset drops it again afterwards."""
     settings.JWT_ALGORITHM = algorithm
     settings.JWT_SIGNING_KEY = pem_keys[algorithm]
     settings.JWT_VERIFYING_KEYS = []
+    if algorithm not in _RINGS:
+        _RINGS[algorithm] = keys.KeyRing(algorithm, pem_keys[algorithm], [])
+    keys._ring = _RINGS[algorithm]
 
 
 def request(method: str, path: str, *, body=None, bearer: str | None = None, cookies: dict | None = None):
@@ -81,7 +90,7 @@ def test_forged_tokens_are_refused_by_an_asymmetric_server(settings, pem_keys, f
     forged = {f.name: f.token for f in forge_all(
         now=int(time.time()), victim=user.pk, other=other_user.pk, foreign=foreign,
         victim_tokens={ACCESS: victim["access"], REFRESH: victim["refresh"]},
-        other_tokens={ACCESS: other["access"], REFRESH: other["refresh"]})}
+        other_tokens={ACCESS: other["access"], REFRESH: other["refresh"]}, only=name)}
     token = forged[name]
     secrets = [victim["access"], victim["refresh"], token]
     before = state()
