@@ -22,9 +22,27 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(hops) >= trusted:
             candidate = hops[-trusted]
     try:
-        return str(ipaddress.ip_address(candidate))
+        address = ipaddress.ip_address(candidate)
     except ValueError:
         return None
+    # "::ffff:192.0.2.1" is 192.0.2.1 reached over a dual-stack socket: one client, one spelling, one counter.
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def address_block(ip: str | None) -> str:
+    """Return the unit an attacker controls as one: the IPv4 address, or the IPv6 /64 it sits in.
+
+    One IPv6 subscriber routinely holds a whole /64 (RFC 6177), i.e. 2^64 addresses: counting attempts per
+    address would let it rotate forever. None (an address we could not determine) is one shared bucket.
+    """
+    if ip is None:
+        return "unknown"
+    address = ipaddress.ip_address(ip)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def user_agent(request: HttpRequest) -> str:

@@ -7,6 +7,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
+from accounts.network import address_block
+from config.outages import BackendUnavailable
+
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -34,8 +37,11 @@ class LoginThrottle:
     """Count login attempts per fixed window with the cache's atomic increment.
 
     Two counters: one per account (stops guessing one password from many addresses) and one per client address
-    (stops spraying many accounts from one address). Each attempt increments both before the password is
-    checked, so N concurrent attempts can never all slip under the limit (a read-then-write counter can).
+    block (stops spraying many accounts from one address; an IPv6 /64 counts as one address, see
+    accounts.network.address_block). The address is the one accounts.network.client_ip trusts: a client-written
+    X-Forwarded-For never chooses the counter (OWASP Authentication Cheat Sheet, "Login Throttling"). Each
+    attempt increments both before the password is checked, so N concurrent attempts can never all slip under
+    the limit (a read-then-write counter can).
     The username is keyed through an HMAC so the cache never holds what was typed.
     """
 
@@ -48,22 +54,31 @@ class LoginThrottle:
     def _keys(self, username: str, ip: str | None) -> list[str]:
         window = int(self.timer()) // self.rate().seconds
         account = salted_hmac("login-throttle", username.strip().lower()).hexdigest()[:32]
-        return [f"login:acct:{account}:{window}", f"login:ip:{ip or 'unknown'}:{window}"]
+        return [f"login:acct:{account}:{window}", f"login:ip:{address_block(ip)}:{window}"]
 
     def hit(self, *, username: str, ip: str | None) -> None:
         """Record one attempt; raise LoginThrottled when either counter is over the rate."""
         rate = self.rate()
         over = False
         for key in self._keys(username, ip):
-            self.cache.add(key, 0, timeout=rate.seconds + 1)
-            try:
-                count = self.cache.incr(key)
-            except ValueError:  # expired between add and incr: start the window again
-                self.cache.set(key, 1, timeout=rate.seconds + 1)
-                count = 1
-            over = over or count > rate.count
+            over = self._increment(key, rate.seconds + 1) > rate.count or over
         if over:
             raise LoginThrottled(wait=self.wait())
+
+    def _increment(self, key: str, timeout: int) -> int:
+        """Atomically add one to `key`, creating it at 0 first; return the new count.
+
+        If the key expires between `add` and `incr`, add it again rather than `set` it to 1: two workers that
+        both saw it expire would each write 1 and lose an attempt.
+        """
+        for _attempt in range(3):
+            self.cache.add(key, 0, timeout=timeout)
+            try:
+                return self.cache.incr(key)
+            except ValueError:
+                continue
+        # A cache that evicts a key three times in a row is not keeping counts: refuse to log in blind (503).
+        raise BackendUnavailable("redis")
 
     def wait(self) -> int:
         seconds = self.rate().seconds
