@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "jwt_demo",
     "workshop",
     "bench",
+    "config.apps.TokenLabConfig",
 ]
 
 MIDDLEWARE = [
