@@ -9,5 +9,8 @@ Modules, in the order a run uses them:
 - `measure`: timed rounds, percentiles, revocation delay;
 - `algorithms`: HS256 / RS256 / ES256 / EdDSA token sizes and sign/verify cost;
 - `servers`: the gunicorn processes of `--http`;
-- `runner`: one run from start to report; `report`: the JSON report, its table and the saved latest report.
+- `runner`: one run from start to report; `report`: the JSON report and the saved latest report;
+- `table`: the printed tables; `charts`: the workshop page's bars (`/workshop/bench/`);
+- `urls`, `authentication`, `server_settings`: the reference doors (baseline, simplejwt, DRF token) that
+  exist only while the benchmark runs.
 """

@@ -69,6 +69,7 @@ def report_build(*, rows: list[dict], login: list[dict], algorithms: list[dict],
         entry["ratio_to_baseline_request"] = _ratio(entry["ms"]["p50"], base_p50)
     mode = "over HTTP against gunicorn on 127.0.0.1" if parameters["mode"] == "http" \
         else "in-process with Django's test Client"
+    services = connection.vendor + (" and Redis" if settings.REDIS_URL else " without Redis")
     return {
         "schema": SCHEMA,
         "generated_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
@@ -79,7 +80,7 @@ def report_build(*, rows: list[dict], login: list[dict], algorithms: list[dict],
         "login": login,
         "algorithms": algorithms,
         "notes": [
-            f"Measured {mode}, against the configured database and Redis.",
+            f"Measured {mode}, against {services}.",
             "Ratios divide by the baseline measured in the same run: req/s below 1 and latency above 1 mean "
             "slower than the baseline. Absolute times are for this machine and this run only.",
             "DB queries and Redis commands are those of the typical request (the mode); `auth` subtracts what the "

@@ -21,6 +21,7 @@ from bench.sandbox import bench_account, configured_database, redis_namespace, t
 from bench.servers import servers_running
 from bench.transport import HOST, InProcessTransport, Transport, wire_request
 from bench.variants import BASELINE, BY_KEY, SESSION_CACHE, VARIANTS, Variant
+from jwt_demo.tokens import ACCESS, codec, new_id
 
 WARMUP_REQUESTS = 3
 COUNT_REQUESTS_OVER_HTTP = 20  # in-process requests that count queries and commands when timing over HTTP
@@ -72,12 +73,35 @@ def _split(total: int | None, parts: int, index: int) -> int | None:
     return total // parts + (1 if index < total % parts else 0)
 
 
+def _simplejwt_refuses() -> str | None:
+    """Tell why simplejwt's stock backend cannot verify Token Lab's access tokens here; None when it can.
+
+    `SIMPLE_JWT` shares Token Lab's key, issuer and audience. With an asymmetric algorithm it would also need
+    the public key itself in `VERIFYING_KEY` (Token Lab's settings hold a PEM path), so the variant is skipped.
+    """
+    import jwt
+    from rest_framework_simplejwt.exceptions import TokenBackendError
+    from rest_framework_simplejwt.state import token_backend
+
+    token, _claims = codec.encode(token_type=ACCESS, user_id=1, family=new_id(), lifetime=60)
+    try:
+        token_backend.decode(token, verify=True)
+    except (TokenBackendError, jwt.PyJWTError) as exc:
+        return (f"skipped: simplejwt's stock backend cannot verify Token Lab's {settings.JWT_ALGORITHM} tokens "
+                f"with SIMPLE_JWT as configured ({exc})")
+    return None
+
+
+PRECHECKS = {"jwt-simplejwt": _simplejwt_refuses}
+
+
 def _skip_reason(variant: Variant, options: Options) -> str | None:
     if variant.needs_redis and not settings.REDIS_URL:
         return "skipped: needs Redis (set REDIS_URL=redis://host:port/db)"
     if options.http and variant.profile["SESSION_ENGINE"] == SESSION_CACHE and not settings.REDIS_URL:
         return "skipped over HTTP: without Redis the cache engine keeps sessions in each worker's own memory"
-    return None
+    precheck = PRECHECKS.get(variant.key)
+    return precheck() if precheck else None
 
 
 def _harness_overrides() -> dict:
@@ -129,6 +153,7 @@ class Run:
                 self._prepare_http(transports, account)
             self._rounds()
             self._revocations()
+            self.notes += self._mode_notes()
             with override_settings(**BY_KEY[BASELINE].profile):
                 login = self._logins(self.active[0].transport if self.options.http else in_process, account)
             algorithms = self._algorithms(account) if self.options.algorithms else []
@@ -230,7 +255,16 @@ class Run:
 
     def _algorithms(self, account) -> list[dict]:
         return algorithms_measure(user_id=account.user_id, path=BY_KEY["jwt-stateless"].path,
-                                  progress=self.progress)
+                                  rounds=self.options.rounds, progress=self.progress)
+
+    def _mode_notes(self) -> list[str]:
+        if not self.options.http:
+            return ["One client, one request at a time: every request also carries the test Client's own overhead, "
+                    "the same for every variant, so the ratios understate the differences between auth methods."]
+        return [f"{self.options.concurrency} client thread(s), {self.options.workers} sync gunicorn worker(s) per "
+                "server, a new TCP connection per request (sync workers do not keep connections alive).",
+                "The servers are other processes: DB queries and Redis commands were counted in this process on "
+                f"the same code, settings and data ({COUNT_REQUESTS_OVER_HTTP} requests per variant)."]
 
     # --- report rows --------------------------------------------------------------------------------------------
     def _row(self, state: State) -> dict:

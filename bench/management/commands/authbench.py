@@ -57,7 +57,7 @@ class Command(BaseCommand):
                           help="first port to try for the servers (default: any free port)")
 
     def handle(self, *args, **options):
-        settings_options = Options(
+        run_options = Options(
             duration=options["duration"], requests=options["requests"], rounds=options["rounds"],
             logins=options["logins"], http=options["http"], workers=options["workers"],
             concurrency=options["concurrency"], port=options["port"], in_place=options["in_place"],
@@ -76,7 +76,7 @@ class Command(BaseCommand):
             with warnings.catch_warnings():
                 # whitenoise warns once that STATIC_ROOT was never collected; irrelevant to an API benchmark.
                 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-                report = run(settings_options, progress=progress)
+                report = run(run_options, progress=progress)
         except BenchError as exc:
             raise CommandError(f"authbench stopped: {exc}") from None
         finally:
