@@ -11,28 +11,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.test import override_settings
 
 from bench.transport import wire_request
+from jwt_demo.keys import private_pem_generate
 from jwt_demo.tokens import ACCESS, codec, new_id
 
 ALGORITHMS = ("HS256", "RS256", "ES256", "EdDSA")
-_GENERATORS = {
-    "RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
-    "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
-    "EdDSA": ed25519.Ed25519PrivateKey.generate,
-}
 
 
 def _signing_key(algorithm: str, folder: Path) -> str:
+    """Return a JWT_SIGNING_KEY for `algorithm`: a random HMAC secret, or the path of a new PEM private key
+    (generated the way Token Lab generates its own keys)."""
     if algorithm == "HS256":
         return secrets.token_urlsafe(48)
-    pem = _GENERATORS[algorithm]().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                 serialization.NoEncryption())
     path = folder / f"{algorithm.lower()}.pem"
-    path.write_bytes(pem)
+    path.write_bytes(private_pem_generate(algorithm))
     path.chmod(0o600)
     return str(path)
 

@@ -129,3 +129,19 @@ def test_the_server_settings_refuse_to_load_outside_authbench(monkeypatch):
     monkeypatch.delitem(sys.modules, "bench.server_settings", raising=False)
     with pytest.raises(ImproperlyConfigured, match="only for the servers"):
         importlib.import_module("bench.server_settings")
+
+
+def test_simplejwt_precheck_accepts_our_hs256_tokens():
+    from bench.runner import _simplejwt_refuses
+
+    assert _simplejwt_refuses() is None
+
+
+def test_simplejwt_precheck_names_why_it_cannot_verify_an_asymmetric_token(settings, tmp_path):
+    from bench.runner import _simplejwt_refuses
+    from tests.keyfiles import use_key
+
+    use_key(settings, tmp_path, "EdDSA")
+    reason = _simplejwt_refuses()
+    assert reason.startswith("skipped: simplejwt's stock backend cannot verify Token Lab's EdDSA tokens with "
+                             "SIMPLE_JWT as configured (")
