@@ -5,6 +5,7 @@ per request. Any answer other than 200 stops the run: a benchmark of error pages
 """
 
 import math
+import statistics
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,23 +20,35 @@ PROBES_AFTER_REVOKE = 3
 
 @dataclass
 class Samples:
-    """Everything measured for one variant, accumulated over its slices."""
+    """Everything timed for one variant, accumulated over its slices."""
 
     latencies: list[float] = field(default_factory=list)  # seconds, one per timed request
-    wall_seconds: float = 0.0
+    slices: list[tuple[int, float]] = field(default_factory=list)  # (requests, wall seconds) per slice
 
     @property
     def requests(self) -> int:
         return len(self.latencies)
 
+    def add_slice(self, requests: int, seconds: float) -> None:
+        if requests and seconds > 0:
+            self.slices.append((requests, seconds))
+
     def summary(self) -> dict:
-        """Return throughput (req/s) and latency percentiles (ms); None values when nothing was timed."""
-        if not self.latencies or self.wall_seconds <= 0:
+        """Return throughput (req/s) and latency percentiles (ms); None values when nothing was timed.
+
+        `throughput_rps` is the median of the slices' rates: a burst of noise from a neighbour spoils a slice or
+        two, not the variant. `throughput_rps_total` is all requests over all timed seconds; `slice_rps` lists
+        every slice's rate, so the spread is there to see.
+        """
+        if not self.latencies or not self.slices:
             return {"requests": 0, "throughput_rps": None, "latency_ms": None}
         ordered = sorted(self.latencies)
+        rates = [requests / seconds for requests, seconds in self.slices]
         return {
             "requests": len(ordered),
-            "throughput_rps": round(len(ordered) / self.wall_seconds, 2),
+            "throughput_rps": round(statistics.median(rates), 2),
+            "throughput_rps_total": round(sum(r for r, _s in self.slices) / sum(s for _r, s in self.slices), 2),
+            "slice_rps": [round(rate, 1) for rate in rates],
             "latency_ms": {f"p{p}": round(percentile(ordered, p) * 1000, 4) for p in (50, 95, 99)}
             | {"mean": round(sum(ordered) / len(ordered) * 1000, 4)},
         }
@@ -80,13 +93,14 @@ def run_slice(transport: Transport, path: str, credential: Credential, samples: 
         sent += 1
         if after >= deadline or (max_requests is not None and sent >= max_requests):
             break
-    samples.wall_seconds += time.perf_counter() - started
+    samples.add_slice(sent, time.perf_counter() - started)
 
 
 def _run_concurrent(transport, path, credential, samples, seconds, max_requests, concurrency) -> None:
     lock = threading.Lock()
     budget = [max_requests]
     errors: list[Exception] = []
+    before_count = len(samples.latencies)
     started = time.perf_counter()
     deadline = started + seconds
 
@@ -116,7 +130,7 @@ def _run_concurrent(transport, path, credential, samples, seconds, max_requests,
         thread.start()
     for thread in threads:
         thread.join()
-    samples.wall_seconds += time.perf_counter() - started
+    samples.add_slice(len(samples.latencies) - before_count, time.perf_counter() - started)
     if errors:
         raise BenchError(str(errors[0]))
 

@@ -4,7 +4,8 @@ Schema `tokenlab.authbench/1` (every time in ms, every size in bytes):
 - `environment`, `parameters`, `notes`: what was measured, where, how;
 - `baseline`: the key of the row every ratio divides by; `variants`: one row per variant, in table order,
   with `skipped` set (and nothing measured) when it could not run;
-- a measured row: `requests`, `throughput_rps`, `latency_ms` {p50, p95, p99, mean}, `ratios` {throughput, p50,
+- a measured row: `requests`, `throughput_rps` (median of `slice_rps`), `throughput_rps_total`, `slice_rps`,
+  `latency_ms` {p50, p95, p99, mean}, `ratios` {throughput, p50,
   p95, p99}, `db_queries` {per_request, auth, mean, max, tables}, `redis` {commands_per_request, auth, mean,
   round_trips_per_request, commands}, `bytes` {credential, request}, `revocation` {kind, summary, ...};
 - `login`: the password-checking request of each door's login, and the hash alone; `algorithms`: JWT sizes and
@@ -83,6 +84,8 @@ def report_build(*, rows: list[dict], login: list[dict], algorithms: list[dict],
             f"Measured {mode}, against {services}.",
             "Ratios divide by the baseline measured in the same run: req/s below 1 and latency above 1 mean "
             "slower than the baseline. Absolute times are for this machine and this run only.",
+            "req/s is the median of the per-slice rates (each variant gets one slice per interleaved round); "
+            "ratios within a few percent of 1 are inside the noise of a shared machine.",
             "DB queries and Redis commands are those of the typical request (the mode); `auth` subtracts what the "
             "baseline needs for the same resource.",
             *notes,

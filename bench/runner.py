@@ -34,7 +34,7 @@ class Options:
 
     duration: float = 3.0
     requests: int | None = None
-    rounds: int = 3
+    rounds: int = 10
     logins: int = 3
     http: bool = False
     workers: int = 2
@@ -117,11 +117,14 @@ def _harness_overrides() -> dict:
 
 
 class Run:
-    """Carry one run's state; `execute()` returns the report (a JSON-ready dict)."""
+    """Carry one run's state; `execute()` returns the report (a JSON-ready dict).
+
+    `progress(message, detail=False)` is told what happens; `detail` messages are frequent (one per slice).
+    """
 
     def __init__(self, options: Options, progress=None):
         self.options = options
-        self.progress = progress or (lambda message: None)
+        self.progress = progress or (lambda message, detail=False: None)
         wanted = set(options.only) | {BASELINE} if options.only else None
         self.states = [State(v, skipped=_skip_reason(v, options)) for v in VARIANTS
                        if wanted is None or v.key in wanted]
@@ -222,7 +225,9 @@ class Run:
                                       seconds=seconds, max_requests=budget, meter=meter)
                         state.counts += meter.done[1:]
                 self.progress(f"round {number + 1}/{rounds} · {state.variant.label} · "
-                              f"{state.samples.requests} requests")
+                              f"{state.samples.requests} requests", detail=True)
+            self.progress(f"round {number + 1}/{rounds} done · "
+                          f"{sum(s.samples.requests for s in active)} timed requests so far")
 
     def _revocations(self) -> None:
         for state in self.active:

@@ -41,6 +41,7 @@ def test_tiny_run_prints_every_variant_and_writes_the_same_report_twice(tiny_run
         if row["skipped"]:
             continue
         assert row["requests"] == 20
+        assert len(row["slice_rps"]) == 2  # one slice per round, 10 requests each
         assert set(row["latency_ms"]) == {"p50", "p95", "p99", "mean"}
         assert set(row["ratios"]) == {"throughput", "p50", "p95", "p99"}
     base = rows(report)["baseline"]
@@ -183,7 +184,7 @@ def test_as_a_process_in_a_throwaway_database(tmp_path):
     assert rows(report)["session-db"]["db_queries"]["auth"] == 2
     for variant in VARIANTS:
         assert variant.label in result.stdout
-    assert "authbench: round 2/2" in result.stderr  # progress is shown while it runs
+    assert "authbench: round 2/2 done" in result.stderr  # progress is shown while it runs
 
 
 @pytest.mark.slow

@@ -1,6 +1,5 @@
 """`manage.py authbench`: measure every way of proving identity, on one machine, in one run, against a baseline."""
 
-import sys
 import warnings
 from pathlib import Path
 
@@ -35,8 +34,9 @@ class Command(BaseCommand):
                             help="timed seconds per variant, split over the rounds (default 3)")
         parser.add_argument("--requests", type=_positive(int), default=None,
                             help="at most this many timed requests per variant (default: time alone bounds them)")
-        parser.add_argument("--rounds", type=_positive(int), default=3,
-                            help="interleaved rounds over all variants (default 3)")
+        parser.add_argument("--rounds", type=_positive(int), default=10,
+                            help="interleaved rounds over all variants; each gives every variant a slice of "
+                                 "duration/rounds seconds (default 10)")
         parser.add_argument("--logins", type=_positive(int), default=3,
                             help="logins timed per door, apart from the steady state (default 3)")
         parser.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE")
@@ -65,12 +65,12 @@ class Command(BaseCommand):
         )
         interactive = hasattr(self.stderr, "isatty") and self.stderr.isatty()
 
-        def progress(message: str) -> None:
+        def progress(message: str, detail: bool = False) -> None:
             if interactive:
                 self.stderr.write(f"\r\033[K authbench: {message}", ending="")
-            else:
+                self.stderr.flush()
+            elif not detail:
                 self.stderr.write(f"authbench: {message}")
-            sys.stderr.flush()
 
         try:
             with warnings.catch_warnings():
