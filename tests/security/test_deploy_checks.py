@@ -95,10 +95,11 @@ def test_an_unreadable_key_file_fires(production, tmp_path):
 
 def test_manage_py_check_deploy_is_clean_with_the_ci_environment():
     """The exact command CI runs (.ci/run), in production settings, with random secrets."""
-    env = {**os.environ, "SECRET_KEY": "ci-" + os.urandom(36).hex(), "JWT_SIGNING_KEY": "ci-" + os.urandom(36).hex(),
+    # A clean environment, as in .ci/run's static-checks step: nothing this test process (or another test's
+    # fixture, e.g. DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests) has exported may leak in.
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
+           "SECRET_KEY": "ci-" + os.urandom(36).hex(), "JWT_SIGNING_KEY": "ci-" + os.urandom(36).hex(),
            "ALLOWED_HOSTS": "tokenlab.example", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "config.settings"}
-    for name in ("COOKIE_SECURE", "SECURE_SSL_REDIRECT"):
-        env.pop(name, None)
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
