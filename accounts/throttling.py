@@ -1,5 +1,6 @@
 """Login throttling shared by both doors: keyed on the account and on the client address, atomic under load."""
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from django.utils.crypto import salted_hmac
 from accounts.network import address_block
 from config.outages import BackendUnavailable
 
+_LOCAL_LOCK = threading.Lock()
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -59,11 +61,34 @@ class LoginThrottle:
     def hit(self, *, username: str, ip: str | None) -> None:
         """Record one attempt; raise LoginThrottled when either counter is over the rate."""
         rate = self.rate()
-        over = False
-        for key in self._keys(username, ip):
-            over = self._increment(key, rate.seconds + 1) > rate.count or over
-        if over:
+        counts = self._increment_all(self._keys(username, ip), rate.seconds + 1)
+        if any(count > rate.count for count in counts):
             raise LoginThrottled(wait=self.wait())
+
+    def _increment_all(self, keys: list[str], timeout: int) -> list[int]:
+        """Add one to every counter in a single atomic step; return the new counts, in order.
+
+        One step, not one per counter: if the account and the address counters were incremented separately,
+        two concurrent attempts could each see the other ahead on one counter (3 and 7, then 7 and 3) and both
+        be refused, so fewer than `rate.count` attempts would pass. On Redis the increments run in one
+        MULTI/EXEC transaction; a per-process cache (locmem) takes a process lock.
+        """
+        client = self._redis_client()
+        if client is None:
+            with _LOCAL_LOCK:
+                return [self._increment(key, timeout) for key in keys]
+        with client.pipeline(transaction=True) as pipe:
+            for key in keys:
+                name = self.cache.make_key(key)
+                pipe.incr(name)
+                pipe.expire(name, timeout)
+            return [int(count) for count in pipe.execute()[0::2]]
+
+    def _redis_client(self):
+        """Return the raw Redis client behind the cache, or None for a cache that is not django-redis."""
+        backend_client = getattr(self.cache, "client", None)
+        get_client = getattr(backend_client, "get_client", None)
+        return get_client(write=True) if get_client is not None else None
 
     def _increment(self, key: str, timeout: int) -> int:
         """Atomically add one to `key`, creating it at 0 first; return the new count.
