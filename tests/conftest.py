@@ -30,9 +30,13 @@ def require_service(name: str, available: bool) -> None:
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Start every test with empty throttle counters, session cache and revocation cache."""
+    from sessions_demo.backends.cached_db import SessionStore
+
+    SessionStore._cache_down_until = 0.0  # a Redis outage staged by one test must not bypass the cache in the next
     cache.clear()
     yield
     cache.clear()
+    SessionStore._cache_down_until = 0.0
 
 
 @pytest.fixture

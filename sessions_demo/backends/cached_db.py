@@ -6,6 +6,7 @@ back when Redis returns.
 """
 
 import logging
+import time
 
 from django.core.cache import caches
 from redis.exceptions import RedisError
@@ -22,6 +23,21 @@ KEY_PREFIX = "sess:"
 
 class SessionStore(DBSessionStore):
     cache_alias = "default"
+    # After a Redis error, go straight to the database for this long: a hung Redis then costs one socket timeout
+    # per process, not one (or two) per request. Safe to skip the cache: the database is authoritative, and a
+    # cached copy is only ever trusted after the revocation check.
+    circuit_seconds = 2.0
+    _cache_down_until = 0.0
+
+    @classmethod
+    def _cache_usable(cls) -> bool:
+        return time.monotonic() >= SessionStore._cache_down_until
+
+    @classmethod
+    def _trip(cls, exc: RedisError, doing: str) -> None:
+        if cls._cache_usable():
+            logger.warning("Session cache unreachable (%s); %s.", exc, doing)
+        SessionStore._cache_down_until = time.monotonic() + cls.circuit_seconds
 
     @property
     def _cache(self):
@@ -31,10 +47,12 @@ class SessionStore(DBSessionStore):
         return KEY_PREFIX + (session_key or self._get_or_create_session_key())
 
     def load(self):
+        if not self._cache_usable():
+            return super().load()
         try:
             data = self._cache.get(self._cache_key())
         except RedisError as exc:
-            logger.warning("Session cache unreachable (%s); reading the database.", exc)
+            self._trip(exc, "reading the database")
             return super().load()
         if data is not None:
             if revocation.is_revoked(Query(session=session_digest(self.session_key))):
@@ -49,10 +67,12 @@ class SessionStore(DBSessionStore):
     def _cache_set(self, data: dict) -> None:
         # The expiry comes from `data`, not from self: during load() the session cache is not filled yet, and
         # get_expiry_age() without `expiry` would call load() again (infinite recursion on every cache miss).
+        if not self._cache_usable():
+            return
         try:
             self._cache.set(self._cache_key(), data, self.get_expiry_age(expiry=data.get("_session_expiry")))
         except RedisError as exc:
-            logger.warning("Session cache unreachable (%s); not caching.", exc)
+            self._trip(exc, "not caching")
 
     def save(self, must_create=False):
         super().save(must_create)
@@ -65,7 +85,9 @@ class SessionStore(DBSessionStore):
             return
         super().end_sessions(session_keys, user_id=user_id, reason=reason)
         revocation.revoke_sessions(digests=[session_digest(k) for k in session_keys], user_id=user_id, reason=reason)
+        if not cls._cache_usable():
+            return
         try:
             caches[cls.cache_alias].delete_many([KEY_PREFIX + k for k in session_keys])
         except RedisError as exc:
-            logger.warning("Session cache unreachable (%s); the revocation store keeps these sessions ended.", exc)
+            cls._trip(exc, "the revocation store keeps these sessions ended")
