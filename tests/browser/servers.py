@@ -1,10 +1,10 @@
 """Servers for browser tests on this suite's own loopback ports (18300-18379), never a random one."""
 
-import threading
 from contextlib import contextmanager
 
 from pytest_django.live_server_helper import LiveServer
 
+from tests.loopback import bind_first_free, serving
 from workshop.crossorigin import DemoServer
 
 LIVE_PORTS = range(18300, 18340)
@@ -34,18 +34,6 @@ DEMO_PORTS = range(18340, 18380)
 @contextmanager
 def cross_origin_demo(api_origin: str):
     """Serve the cross-origin demo page on the first free port of DEMO_PORTS; yield the DemoServer (`.origin`)."""
-    for port in DEMO_PORTS:
-        try:
-            server = DemoServer(host="127.0.0.1", port=port, api_origin=api_origin)
-        except OSError:
-            continue
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        try:
-            yield server
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
-        return
-    raise RuntimeError(f"no free port in {DEMO_PORTS}")
+    server = bind_first_free(DEMO_PORTS, lambda port: DemoServer(host="127.0.0.1", port=port, api_origin=api_origin))
+    with serving(server):
+        yield server

@@ -1,33 +1,17 @@
 """Small real HTTP servers on this suite's loopback ports (18340-18379) for the verifier's tests."""
 
 import json
-import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from tests.loopback import bind_first_free, serving
 
 PORTS = range(18340, 18380)
 
 
 def _bind(factory):
-    for port in PORTS:
-        try:
-            return factory(port)
-        except OSError:
-            continue
-    raise RuntimeError(f"no free port in {PORTS}")
-
-
-@contextmanager
-def _serving(server):
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    return bind_first_free(PORTS, factory)
 
 
 class JWKSServer(ThreadingHTTPServer):
@@ -63,7 +47,7 @@ class _JWKSHandler(BaseHTTPRequestHandler):
 @contextmanager
 def jwks_server(document: dict):
     """Serve `document` as a JWKS; yield the server (`.url`, `.hits`, `.body`, `.status`)."""
-    with _serving(_bind(lambda port: JWKSServer(port, document))) as server:
+    with serving(_bind(lambda port: JWKSServer(port, document))) as server:
         yield server
 
 
@@ -77,5 +61,5 @@ def wsgi_server(app):
     """Serve a WSGI app over real HTTP; yield its base URL."""
     server = _bind(lambda port: make_server("127.0.0.1", port, app, server_class=WSGIServer,
                                             handler_class=_QuietHandler))
-    with _serving(server):
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}"
