@@ -173,11 +173,16 @@ class AppServer:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (SIGTERM waits for workers)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        stop_gunicorn(self.process)
         self.process = None
         self._log_file.close()
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    """Stop a gunicorn master and its workers, killing it if the quick shutdown hangs."""
+    process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (SIGTERM waits for workers)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)

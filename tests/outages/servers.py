@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import selectors
-import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.integration.processes import free_port, wait_until
+from tests.integration.processes import free_port, stop_gunicorn, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_PORTS = (18500, 18549)
@@ -141,12 +140,7 @@ class Gunicorn:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        stop_gunicorn(self.process)
         self.process = None
         self._log_file.close()
 
