@@ -8,6 +8,7 @@ so participants see the difference between "I can read it" and "the server trust
 import base64
 import binascii
 import json
+import math
 import re
 import time
 from dataclasses import asdict, dataclass
@@ -20,6 +21,8 @@ from jwt_demo.tokens import TokenError
 MAX_INPUT = 16 * 1024
 SESSION_ID_BYTES = 32
 LONG_LIVED_SECONDS = 3600
+# A NumericDate (RFC 7519 §2) beyond about the year 33658 is no date at all; the same bound Token Lab's verifier uses.
+MAX_NUMERIC_DATE = 10**12
 # Claim names that suggest personal or secret data (OWASP JWT cheat sheet: "token information disclosure").
 _SENSITIVE = re.compile(r"pass|pwd|secret|ssn|social|card|cvv|iban|birth|dob|address|phone|salary|email|tax",
                         re.IGNORECASE)
@@ -32,16 +35,37 @@ class Finding:
     explanation: str
 
 
+class _NotJSONNumber(ValueError):
+    """A number the JSON text spells but JSON cannot carry: NaN, ±Infinity, or a float beyond binary64."""
+
+
+def _refuse_constant(name: str):
+    raise _NotJSONNumber(f"uses {name}, which is not a JSON number (RFC 8259 §6)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJSONNumber(f"holds the number {text[:20]}, too large for any JSON parser to read (RFC 8259 §6)")
+    return value
+
+
 def _decode_segment(segment: str):
-    """Decode one base64url JSON segment; return (value, error)."""
+    """Decode one base64url JSON segment; return (value, error).
+
+    Python's json reads NaN and Infinity, and turns 1e400 into inf; neither is JSON, and neither could be shown
+    back as JSON, so both are reported as the reason the segment is unreadable.
+    """
     try:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except (binascii.Error, ValueError):
         return None, "is not base64url"
     try:
-        return json.loads(raw), None
+        return json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float), None
     except RecursionError:
         return None, "is JSON nested too deeply to read"
+    except _NotJSONNumber as exc:
+        return None, str(exc)
     except (ValueError, UnicodeDecodeError):
         return None, "is not JSON"
 
@@ -106,14 +130,27 @@ def _header_findings(header: dict) -> list[Finding]:
     return found
 
 
+def _numeric_date(payload: dict, name: str, found: list[Finding]) -> int | float | None:
+    """Return the claim `name` when it is a usable NumericDate; None when absent, ill-typed or out of range."""
+    value = payload.get(name)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    if abs(value) >= MAX_NUMERIC_DATE:
+        found.append(Finding("danger", f"{name} is not a finite NumericDate",
+                             f"{name} should be seconds since 1970 (RFC 7519 §2); this one is {len(str(int(value)))} "
+                             "digits long. A verifier that does arithmetic on it can overflow or crash, and one that "
+                             "compares it may treat the token as never expiring. Token Lab refuses it."))
+        return None
+    return value
+
+
 def _payload_findings(payload: dict, now: float) -> list[Finding]:
     found = []
-    exp, iat = payload.get("exp"), payload.get("iat")
-    numeric = (int, float)
-    if not isinstance(exp, numeric) or isinstance(exp, bool):
+    exp, iat = _numeric_date(payload, "exp", found), _numeric_date(payload, "iat", found)
+    if exp is None:
         found.append(Finding("danger", "No expiry", "Without exp a stolen token works forever."))
     else:
-        start = iat if isinstance(iat, numeric) and not isinstance(iat, bool) else now
+        start = iat if iat is not None else now
         lifetime = exp - start
         if lifetime > LONG_LIVED_SECONDS and payload.get("token_type") != "refresh":
             found.append(Finding("warning", f"Long-lived access token ({_human(lifetime)})",

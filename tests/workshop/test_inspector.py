@@ -85,3 +85,76 @@ def test_inspector_page_renders(client):
     response = client.get("/workshop/inspector/")
     assert response.status_code == HTTPStatus.OK
     assert b"without a key" in response.content
+
+
+def _raw_segment(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+def _inspect_raw(client, header: str, payload: str):
+    token = f"{_raw_segment(header)}.{_raw_segment(payload)}.c2ln"
+    response = client.post("/workshop/api/inspect/", {"token": token}, content_type="application/json")
+    assert response.status_code == HTTPStatus.OK
+    body = response.json()
+    assert body["accepted_here"] is False
+    assert body["verdict"].startswith("Token Lab refuses this token: ")
+    assert body["bytes"] == len(token) and body["signature_bytes"] == 3
+    return body
+
+
+@pytest.mark.parametrize(("literal", "reason"), [
+    ("NaN", "uses NaN, which is not a JSON number (RFC 8259 §6)"),
+    ("Infinity", "uses Infinity, which is not a JSON number (RFC 8259 §6)"),
+    ("-Infinity", "uses -Infinity, which is not a JSON number (RFC 8259 §6)"),
+    ("1e400", "holds the number 1e400, too large for any JSON parser to read (RFC 8259 §6)"),
+])
+@pytest.mark.parametrize("claim", ["exp", "iat"])
+def test_inspect_api_non_json_numbers_in_time_claims_are_findings(client, claim, literal, reason):
+    # Python's json reads these (1e400 as inf); answering with them could not be rendered as JSON: a 500 before.
+    body = _inspect_raw(client, '{"alg":"HS256"}', f'{{"{claim}": {literal}, "sub": "1"}}')
+    assert body["header"] == {"alg": "HS256"} and body["payload"] is None
+    assert body["findings"] == [{"severity": "danger", "title": "Unreadable payload",
+                                 "explanation": f"The payload {reason}."}]
+
+
+def test_inspect_api_nan_in_header_is_a_finding(client):
+    body = _inspect_raw(client, '{"alg":"HS256","typ":NaN}', '{"sub": "1"}')
+    assert body["header"] is None and body["payload"] == {"sub": "1"}
+    assert body["findings"] == [
+        {"severity": "danger", "title": "Unreadable header",
+         "explanation": "The header uses NaN, which is not a JSON number (RFC 8259 §6)."},
+        {"severity": "danger", "title": "No expiry", "explanation": "Without exp a stolen token works forever."},
+    ]
+
+
+HUGE = "9" * 400
+
+
+@pytest.mark.parametrize("exp", [HUGE, f"-{HUGE}", "1000000000000", "1e300"])
+def test_inspect_api_huge_exp_is_a_finding(client, exp):
+    body = _inspect_raw(client, '{"alg":"HS256"}', f'{{"exp": {exp}}}')
+    assert body["payload"] == {"exp": json.loads(exp)}
+    digits = len(str(int(json.loads(exp))))
+    assert body["findings"] == [
+        {"severity": "danger", "title": "exp is not a finite NumericDate",
+         "explanation": f"exp should be seconds since 1970 (RFC 7519 §2); this one is {digits} digits long. A verifier "
+                        "that does arithmetic on it can overflow or crash, and one that compares it may treat the "
+                        "token as never expiring. Token Lab refuses it."},
+        {"severity": "danger", "title": "No expiry", "explanation": "Without exp a stolen token works forever."},
+    ]
+
+
+def test_inspect_api_huge_iat_is_a_finding_and_exp_still_read(client):
+    exp = int(time.time()) + 30 * 86400 + 600
+    body = _inspect_raw(client, '{"alg":"HS256"}', f'{{"iat": {HUGE}.5, "exp": {exp}}}')
+    assert [(f["severity"], f["title"]) for f in body["findings"]] == [
+        ("danger", "Unreadable payload"),
+    ]
+    body = _inspect_raw(client, '{"alg":"HS256"}', f'{{"iat": {HUGE}, "exp": {exp}}}')
+    assert body["payload"] == {"iat": int(HUGE), "exp": exp}
+    assert [(f["severity"], f["title"]) for f in body["findings"]] == [
+        ("danger", "iat is not a finite NumericDate"),
+        ("warning", "Long-lived access token (30 days)"),
+        ("info", "Time left"),
+    ]
+    assert body["findings"][2]["explanation"] == "It expires in 30 days."
