@@ -6,10 +6,8 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import AuthEvent, User
-from accounts.signals import credentials_revoked
+from accounts.models import AuthEvent, User, acting_door, credentials_end
 from accounts.throttling import LoginThrottled, login_throttle
-from denylist import revocation
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +50,19 @@ def user_authenticate(*, username: str, password: str, door: str, ip: str | None
 
 
 @transaction.atomic
-def user_log_out_everywhere(*, user: User, reason: str = "logout_everywhere", door: str = "") -> None:
+def user_log_out_everywhere(*, user: User, door: str = "") -> None:
     """End every session and every token of `user` issued before now, on every worker, at the next request."""
-    revocation.revoke_user(user_id=user.pk, reason=reason)
-    credentials_revoked.send(sender=User, user=user, reason=reason)
-    if reason == "logout_everywhere":
-        auth_event_record(kind=AuthEvent.Kind.LOGOUT_EVERYWHERE, user=user, door=door)
+    credentials_end(user_id=user.pk, reason="logout_everywhere", user=user)
+    auth_event_record(kind=AuthEvent.Kind.LOGOUT_EVERYWHERE, user=user, door=door)
 
 
 def user_password_change(*, user: User, old_password: str, new_password: str, door: str = "") -> None:
-    """Change the password after checking the old one and the validators; then end every older credential.
+    """Change the password after checking the old one and the validators.
 
     Raise django.core.exceptions.ValidationError (with field names in `error_dict`) when the old password is
-    wrong or the new one is refused. The caller issues the credential that survives (a new session or a new
-    token pair), which is dated after the cut-off.
+    wrong or the new one is refused. Saving the new hash ends every older credential (the model does it, on
+    every path). The caller issues the credential that survives (a new session or a new token pair), which is
+    dated after the cut-off.
     """
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["Your old password was entered incorrectly."]})
@@ -73,25 +70,21 @@ def user_password_change(*, user: User, old_password: str, new_password: str, do
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages}) from None
-    with transaction.atomic():
-        user.set_password(new_password)
+    user.set_password(new_password)
+    with acting_door(door):
         user.save(update_fields=["password"])
-        user_log_out_everywhere(user=user, reason="password_changed")
-        auth_event_record(kind=AuthEvent.Kind.PASSWORD_CHANGED, user=user, door=door)
 
 
-@transaction.atomic
 def user_suspend(*, user: User, door: str = "admin") -> None:
-    """Deactivate the account and end all its sessions and tokens; logins fail until reactivation."""
-    User.objects.filter(pk=user.pk).update(is_active=False)
+    """Deactivate the account; saving it ends all its sessions and tokens. Logins fail until reactivation."""
     user.is_active = False
-    user_log_out_everywhere(user=user, reason="suspended")
-    auth_event_record(kind=AuthEvent.Kind.SUSPENDED, user=user, door=door)
+    with acting_door(door):
+        user.save(update_fields=["is_active"])
 
 
 @transaction.atomic
 def user_reactivate(*, user: User, door: str = "admin") -> None:
     """Let a suspended account log in again. Credentials ended by the suspension stay dead."""
-    User.objects.filter(pk=user.pk).update(is_active=True)
     user.is_active = True
+    user.save(update_fields=["is_active"])
     auth_event_record(kind=AuthEvent.Kind.REACTIVATED, user=user, door=door)

@@ -24,7 +24,9 @@ class Entry:
 class Query:
     """The claims of one credential. A credential is revoked when any present key matches.
 
-    `issued_at_ms` is compared with the USER cut-off of `user_id` (issued strictly before the cut-off = dead).
+    `issued_at_ms` is compared with the USER cut-off of `user_id` (strictly before the cut-off = dead). Give the
+    instant the credential's *login* began (a JWT's `auth_time`), not the token's own `iat`: a refresh that was
+    already running when the cut-off was written mints tokens after it, and they must die all the same.
     """
 
     jti: str | None = None

@@ -31,7 +31,7 @@ def claims_revoked(claims: Claims) -> bool:
     if not settings.REVOCATION_ENABLED:
         return False
     return revocation.is_revoked(Query(jti=claims.jti, family=claims.family, user_id=claims.user_id,
-                                       issued_at_ms=claims.issued_at_ms))
+                                       issued_at_ms=claims.login_at_ms))
 
 
 class JWTAuthentication(BaseAuthentication):

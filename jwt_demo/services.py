@@ -38,13 +38,14 @@ def _issue(*, user_id: int, family: TokenFamily) -> TokenPair:
     """Mint a refresh token (recorded by jti) and an access token of `family`, neither outliving the login."""
     now = codec.clock()
     absolute = int(family.absolute_expires_at.timestamp())
-    refresh, refresh_claims = codec.encode(token_type=REFRESH, user_id=user_id, family=family.id,
+    login_at = family.created.timestamp()
+    refresh, refresh_claims = codec.encode(token_type=REFRESH, user_id=user_id, family=family.id, login_at=login_at,
                                            expires_at=min(int(now) + settings.REFRESH_TOKEN_LIFETIME, absolute))
     RefreshToken.objects.create(
         jti=refresh_claims.jti, family=family, issued_at=_now(),
         expires_at=datetime.fromtimestamp(refresh_claims.expires_at, tz=UTC),
     )
-    access, access_claims = codec.encode(token_type=ACCESS, user_id=user_id, family=family.id,
+    access, access_claims = codec.encode(token_type=ACCESS, user_id=user_id, family=family.id, login_at=login_at,
                                          expires_at=min(int(now) + settings.ACCESS_TOKEN_LIFETIME, absolute))
     return TokenPair(access, refresh, access_claims, refresh_claims)
 
@@ -69,7 +70,7 @@ def refresh_claims_revoked(claims: Claims) -> bool:
     happens — a "log out everywhere" must not leave a refresh token minting access tokens for ever.
     """
     return revocation.is_revoked(Query(jti=claims.jti, family=claims.family, user_id=claims.user_id,
-                                       issued_at_ms=claims.issued_at_ms))
+                                       issued_at_ms=claims.login_at_ms))
 
 
 def token_refresh(*, refresh: object) -> TokenPair:
@@ -153,8 +154,17 @@ def refresh_token_logout(*, refresh: object, door: str = "hybrid", ip: str | Non
 
 
 def token_verify(*, token: object) -> Claims:
-    """Return the claims of a valid, unrevoked access or refresh token; raise TokenError otherwise."""
+    """Return the claims of a valid, unrevoked access or refresh token; raise TokenError otherwise.
+
+    A refresh token must also still be exchangeable: one already rotated away, or whose login has ended, is
+    refused (one query), so verify never vouches for a token that refresh would answer with reuse detection.
+    """
     claims = codec.decode(token, token_types=(ACCESS, REFRESH))
     if refresh_claims_revoked(claims) if claims.token_type == REFRESH else claims_revoked(claims):
         raise TokenError("Token has been revoked.", "token_revoked")
+    if claims.token_type == REFRESH and not RefreshToken.objects.filter(
+        jti=claims.jti, family_id=claims.family, family__user_id=claims.user_id, rotated_at__isnull=True,
+        family__revoked_at__isnull=True,
+    ).exists():
+        raise TokenError("Token has been rotated away or its login has ended.", "token_revoked")
     return claims

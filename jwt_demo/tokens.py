@@ -9,6 +9,9 @@ Threats named where they are met (RFC 8725, "JWT Best Current Practices"):
 - Cross-service confusion (§3.9): `iss` and `aud` are required and checked.
 - Signature malleability: each segment must be canonical base64url; revocation is keyed by `jti`, never by the
   token string.
+- A refresh in flight outliving "log out everywhere": every token carries `auth_time` (OpenID Connect Core §2),
+  the instant its login began, identical for every token of one login however late it was minted; user cut-offs
+  are compared with it, so a rotation that ran across a cut-off yields tokens that are already dead.
 - Parser denial of service: a token over `MAX_TOKEN_LENGTH`, or whose header is deeply nested JSON, is refused
   before the JSON parser can recurse.
 """
@@ -56,6 +59,7 @@ class Claims:
     jti: str
     family: str
     issued_at_ms: int
+    login_at_ms: int
     expires_at: int
     raw: dict
 
@@ -87,17 +91,24 @@ class TokenCodec:
     clock = staticmethod(time.time)
 
     def encode(self, *, token_type: str, user_id: int, family: str, lifetime: int | None = None,
-               expires_at: int | None = None, jti: str | None = None, extra: dict | None = None) -> tuple[str, Claims]:
-        """Return a signed token of `token_type` and its claims."""
+               expires_at: int | None = None, jti: str | None = None, extra: dict | None = None,
+               login_at: float | None = None) -> tuple[str, Claims]:
+        """Return a signed token of `token_type` and its claims.
+
+        `login_at` (Unix seconds) is when the token's login began — the family's creation — and becomes the
+        `auth_time` claim that revocation cut-offs are compared with; None means a login beginning now.
+        """
         key = keyring().current
         now = self.clock()
         issued_at = math.floor(now * 1000) / 1000  # millisecond precision: compared with revocation cut-offs
+        auth_time = issued_at if login_at is None else min(issued_at, math.floor(login_at * 1000) / 1000)
         exp = expires_at if expires_at is not None else int(now) + int(lifetime)
         payload = {
             "iss": settings.JWT_ISSUER,
             "aud": settings.JWT_AUDIENCE,
             "sub": str(user_id),
             "iat": issued_at,
+            "auth_time": auth_time,
             "exp": exp,
             "jti": jti or new_id(),
             "fam": family,
@@ -167,6 +178,10 @@ class TokenCodec:
         lifetime = settings.ACCESS_TOKEN_LIFETIME if token_type == ACCESS else settings.REFRESH_TOKEN_LIFETIME
         if exp - iat > lifetime:
             raise TokenError("Token lifetime exceeds what this server issues.")
+        # Rotation never keeps a login alive past its absolute lifetime; a token claiming an older login was not
+        # minted here.
+        if iat - payload["auth_time"] > settings.REFRESH_ABSOLUTE_LIFETIME + leeway:
+            raise TokenError("Token belongs to a login older than this server allows.", "token_expired")
         if now >= exp + leeway:
             raise TokenError("Token is expired.", "token_expired")
         if now + leeway < nbf or now + leeway < iat:
@@ -182,17 +197,19 @@ class TokenCodec:
         return header
 
     def _claims(self, payload: dict) -> Claims:
-        sub, jti, fam, iat, exp = (payload.get(k) for k in ("sub", "jti", "fam", "iat", "exp"))
+        sub, jti, fam, iat, exp, auth_time = (payload.get(k) for k in ("sub", "jti", "fam", "iat", "exp", "auth_time"))
         valid = (
             isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) <= 18
             and isinstance(jti, str) and _HEX32.fullmatch(jti)
             and isinstance(fam, str) and _HEX32.fullmatch(fam)
-            and _is_number(iat) and isinstance(exp, int) and not isinstance(exp, bool) and abs(exp) < _MAX_NUMERIC_DATE
+            and _is_number(iat) and _is_number(auth_time) and auth_time <= iat
+            and isinstance(exp, int) and not isinstance(exp, bool) and abs(exp) < _MAX_NUMERIC_DATE
         )
         if not valid:
             raise TokenError("Token claims are malformed.")
         return Claims(token_type=payload["token_type"], user_id=int(sub), jti=jti, family=fam,
-                      issued_at_ms=math.floor(round(iat * 1000, 3)), expires_at=exp, raw=payload)
+                      issued_at_ms=math.floor(round(iat * 1000, 3)),
+                      login_at_ms=math.floor(round(auth_time * 1000, 3)), expires_at=exp, raw=payload)
 
 
 def _is_number(value: object) -> bool:

@@ -110,7 +110,7 @@ def genuine_parts(*, token_type: str, user_id: int, now: int, family: str, jti: 
     lifetime = settings.ACCESS_TOKEN_LIFETIME if token_type == ACCESS else settings.REFRESH_TOKEN_LIFETIME
     header = {"alg": key.algorithm, "kid": key.kid, "typ": TYP[token_type]}
     payload = {"iss": settings.JWT_ISSUER, "aud": settings.JWT_AUDIENCE, "sub": str(user_id), "iat": now,
-               "exp": now + lifetime, "jti": jti, "fam": family, "token_type": token_type}
+               "auth_time": now, "exp": now + lifetime, "jti": jti, "fam": family, "token_type": token_type}
     return header, payload
 
 
