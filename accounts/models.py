@@ -61,7 +61,7 @@ class UserQuerySet(models.QuerySet):
         with transaction.atomic(using=self.db):
             # Lock the rows first: the set of users whose credentials end is exactly the set updated.
             ids = list(self.select_for_update().values_list("pk", flat=True))
-            updated = self.model._default_manager.using(self.db).filter(pk__in=ids).update(**kwargs)
+            updated = models.QuerySet.update(self.model._base_manager.using(self.db).filter(pk__in=ids), **kwargs)
             for user_id in ids:
                 credentials_end(user_id=user_id, reason=reason)
         return updated

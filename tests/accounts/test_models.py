@@ -1,0 +1,264 @@
+"""The user model is the choke point: every way of changing a password or deactivating ends every credential.
+
+Each path is tried with a live session, a live token pair and a live hybrid-style refresh token of the user:
+the doors' services, the admin's password and change forms, `manage.py changepassword`, `set_password()` +
+`save()` in a shell, `QuerySet.update()`, `bulk_update()`, and deletion. A refresh that was already running when
+the cut-off landed yields tokens that are already dead. Reactivation revives nothing. A password hash upgraded
+at login (same password, stronger hasher) ends nothing.
+"""
+
+import io
+from http import HTTPStatus
+from unittest import mock
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2SHA1PasswordHasher, make_password
+from django.core.management import call_command
+from django.test import Client
+
+from accounts import services as accounts
+from accounts.models import AuthEvent, User
+from denylist.models import Revocation
+from jwt_demo import services as jwt_services
+from tests.conftest import PASSWORD
+from tests.denylist.flows import TOKEN_REVOKED, assert_refused, log_out_everywhere, refresh
+from tests.doors import JWTDoor, SessionDoor
+
+pytestmark = pytest.mark.django_db
+NEW_PASSWORD = "a much better passphrase 2027"
+
+
+def admin_client(staff_password: str = PASSWORD) -> Client:
+    User.objects.create_superuser("boss", "boss@example.test", staff_password)
+    client = Client()
+    assert client.login(username="boss", password=staff_password)
+    return client
+
+
+def live_credentials(user) -> tuple[SessionDoor, JWTDoor]:
+    return SessionDoor(user.username, PASSWORD).login(), JWTDoor(user.username, PASSWORD).login()
+
+
+def assert_all_dead(session: SessionDoor, jwt: JWTDoor) -> None:
+    assert_refused(session, session.get("profile/"))
+    assert_refused(jwt, jwt.get("notes/"))  # an endpoint that never loads the user row
+    assert_refused(jwt, jwt.post("notes/", {"title": "t", "body": "b"}))
+    assert_refused(jwt, jwt.get("profile/"))
+    response = refresh(jwt)
+    assert (response.status_code, response.json()) == (HTTPStatus.UNAUTHORIZED, TOKEN_REVOKED)
+    for token in (jwt.access, jwt.refresh):
+        response = jwt.client.post("/jwt/token/verify/", {"token": token}, content_type="application/json")
+        assert (response.status_code, response.json()) == (HTTPStatus.UNAUTHORIZED, TOKEN_REVOKED)
+
+
+# --- password changes, by every path ---------------------------------------------------------------------------
+
+def through_admin_password_form(user) -> None:
+    response = admin_client().post(f"/admin/accounts/user/{user.pk}/password/", {
+        "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true",
+    })
+    assert response.status_code == HTTPStatus.FOUND, response.content[:500]
+
+
+def through_changepassword_command(user) -> None:
+    with mock.patch("getpass.getpass", return_value=NEW_PASSWORD):
+        call_command("changepassword", user.username, stdout=io.StringIO())
+
+
+def through_shell_save(user) -> None:
+    row = User.objects.get(pk=user.pk)
+    row.set_password(NEW_PASSWORD)
+    row.save()
+
+
+def through_queryset_update(user) -> None:
+    assert User.objects.filter(pk=user.pk).update(password=make_password(NEW_PASSWORD)) == 1
+
+
+def through_bulk_update(user) -> None:
+    row = User.objects.get(pk=user.pk)
+    row.set_password(NEW_PASSWORD)
+    User.objects.bulk_update([row], ["password"])
+
+
+def through_service(user) -> None:
+    accounts.user_password_change(user=User.objects.get(pk=user.pk), old_password=PASSWORD,
+                                  new_password=NEW_PASSWORD, door="jwt")
+
+
+PASSWORD_PATHS = {
+    "admin_password_form": through_admin_password_form,
+    "changepassword_command": through_changepassword_command,
+    "set_password_save": through_shell_save,
+    "queryset_update": through_queryset_update,
+    "bulk_update": through_bulk_update,
+    "service": through_service,
+}
+
+
+@pytest.mark.parametrize("path", sorted(PASSWORD_PATHS))
+def test_password_set_by_any_path_ends_every_credential(user, path):
+    session, jwt = live_credentials(user)
+    PASSWORD_PATHS[path](user)
+    assert User.objects.get(pk=user.pk).check_password(NEW_PASSWORD)
+    assert_all_dead(session, jwt)
+    assert Revocation.objects.filter(kind="u", key=str(user.pk), reason="password_changed").count() == 1
+    # The new password works through both doors, and what it opens stays open.
+    fresh_session, fresh_jwt = SessionDoor(user.username, NEW_PASSWORD).login(), JWTDoor(user.username,
+                                                                                         NEW_PASSWORD).login()
+    assert fresh_session.get("profile/").status_code == HTTPStatus.OK
+    assert fresh_jwt.get("notes/").status_code == HTTPStatus.OK
+
+
+def test_password_change_through_the_service_records_one_event_with_its_door(user):
+    through_service(user)
+    events = AuthEvent.objects.filter(kind=AuthEvent.Kind.PASSWORD_CHANGED, user=user)
+    assert list(events.values_list("door", flat=True)) == ["jwt"]
+
+
+def test_password_change_in_a_shell_records_one_event_without_a_door(user):
+    through_shell_save(user)
+    events = AuthEvent.objects.filter(kind=AuthEvent.Kind.PASSWORD_CHANGED, user=user)
+    assert list(events.values_list("door", flat=True)) == [""]
+
+
+def test_saving_other_fields_ends_nothing(user):
+    session, jwt = live_credentials(user)
+    row = User.objects.get(pk=user.pk)
+    row.email = "new@example.test"
+    row.first_name = "Alice"
+    row.save()
+    assert session.get("profile/").status_code == HTTPStatus.OK
+    assert jwt.get("notes/").status_code == HTTPStatus.OK
+    assert not Revocation.objects.filter(kind="u").exists()
+
+
+def test_saving_the_same_hash_ends_nothing(user):
+    session, jwt = live_credentials(user)
+    User.objects.get(pk=user.pk).save()
+    assert jwt.get("notes/").status_code == HTTPStatus.OK
+    assert session.get("profile/").status_code == HTTPStatus.OK
+
+
+def test_a_stale_instance_saving_an_old_hash_still_counts_as_a_change(user):
+    """An admin form or shell that loaded the row before a password change and saves it later reverts the hash."""
+    stale = User.objects.get(pk=user.pk)
+    through_shell_save(user)
+    fresh = JWTDoor(user.username, NEW_PASSWORD).login()
+    stale.save()  # writes the old hash back: a password change all the same
+    assert_refused(fresh, fresh.get("notes/"))
+
+
+def test_password_hash_upgrade_at_login_ends_nothing(user, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher"]
+    old_hash = PBKDF2SHA1PasswordHasher().encode(PASSWORD, "saltsaltsalt", iterations=1000)
+    User.objects.filter(pk=user.pk).update(password=old_hash)  # counts as a change: done before any login
+    jwt = JWTDoor(user.username, PASSWORD).login()  # this login upgrades the hash to MD5
+    assert User.objects.get(pk=user.pk).password.startswith("md5$")
+    SessionDoor(user.username, PASSWORD).login()
+    assert jwt.get("notes/").status_code == HTTPStatus.OK
+    assert refresh(jwt).status_code == HTTPStatus.OK
+    assert not AuthEvent.objects.filter(kind=AuthEvent.Kind.PASSWORD_CHANGED, user=user).exists()
+
+
+# --- deactivation, by every path; reactivation revives nothing ------------------------------------------------
+
+def deactivate_through_admin_change_form(user) -> None:
+    client = admin_client()
+    row = User.objects.get(pk=user.pk)
+    response = client.post(f"/admin/accounts/user/{user.pk}/change/", {
+        "username": row.username, "email": row.email, "first_name": "", "last_name": "",
+        "date_joined_0": row.date_joined.strftime("%Y-%m-%d"), "date_joined_1": row.date_joined.strftime("%H:%M:%S"),
+        "initial-date_joined_0": row.date_joined.strftime("%Y-%m-%d"),
+        "initial-date_joined_1": row.date_joined.strftime("%H:%M:%S"),
+        # is_active left unticked
+    })
+    assert response.status_code == HTTPStatus.FOUND, response.content[:2000]
+
+
+def deactivate_through_save(user) -> None:
+    row = User.objects.get(pk=user.pk)
+    row.is_active = False
+    row.save()
+
+
+def deactivate_through_queryset_update(user) -> None:
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+
+def deactivate_through_service(user) -> None:
+    accounts.user_suspend(user=User.objects.get(pk=user.pk))
+
+
+DEACTIVATION_PATHS = {
+    "admin_change_form": deactivate_through_admin_change_form,
+    "save": deactivate_through_save,
+    "queryset_update": deactivate_through_queryset_update,
+    "service": deactivate_through_service,
+}
+
+
+@pytest.mark.parametrize("path", sorted(DEACTIVATION_PATHS))
+def test_deactivation_by_any_path_ends_every_credential_and_reactivation_revives_nothing(user, path):
+    session, jwt = live_credentials(user)
+    DEACTIVATION_PATHS[path](user)
+    assert not User.objects.get(pk=user.pk).is_active
+    assert_all_dead(session, jwt)
+    row = User.objects.get(pk=user.pk)
+    row.is_active = True
+    row.save()
+    assert_all_dead(session, jwt)
+    assert JWTDoor(user.username, PASSWORD).login().get("notes/").status_code == HTTPStatus.OK
+
+
+def test_deletion_through_a_queryset_ends_every_credential(user):
+    session, jwt = live_credentials(user)
+    User.objects.filter(pk=user.pk).delete()
+    response = jwt.get("notes/")
+    assert (response.status_code, response.json()) == (HTTPStatus.UNAUTHORIZED, TOKEN_REVOKED)
+    assert session.get("profile/").status_code == HTTPStatus.FORBIDDEN
+    assert Revocation.objects.filter(kind="u", key=str(user.pk), reason="deleted").count() == 1
+
+
+# --- a refresh in flight cannot outrun the cut-off -------------------------------------------------------------
+
+def logout_everywhere_trigger(user) -> None:
+    log_out_everywhere(JWTDoor(user.username, PASSWORD).login())
+
+
+IN_FLIGHT_TRIGGERS = {
+    "logout_everywhere": logout_everywhere_trigger,
+    "password_set_in_shell": through_shell_save,
+    "deactivation": deactivate_through_save,
+}
+
+
+@pytest.mark.parametrize("trigger", sorted(IN_FLIGHT_TRIGGERS))
+def test_a_refresh_that_passed_its_revocation_check_before_the_cut_off_yields_dead_tokens(user, trigger):
+    """The thief's refresh checks revocation, then the owner logs out everywhere, then the rotation completes."""
+    thief = JWTDoor(user.username, PASSWORD).login()
+    check = jwt_services.refresh_claims_revoked
+
+    def check_then_cut_off(claims):
+        verdict = check(claims)
+        IN_FLIGHT_TRIGGERS[trigger](user)  # lands between the check and the rotation
+        return verdict
+
+    with mock.patch.object(jwt_services, "refresh_claims_revoked", side_effect=check_then_cut_off):
+        response = refresh(thief)
+    if trigger == "deactivation":
+        assert response.status_code == HTTPStatus.UNAUTHORIZED  # the rotation itself sees the inactive user
+    else:
+        assert response.status_code == HTTPStatus.OK  # the exchange completed, but what it minted is dead
+    assert_refused(thief, thief.get("notes/"))
+    response = refresh(thief)
+    assert (response.status_code, response.json()) == (HTTPStatus.UNAUTHORIZED, TOKEN_REVOKED)
+
+
+def test_every_token_of_one_login_carries_the_login_start(user):
+    jwt = JWTDoor(user.username, PASSWORD).login()
+    first = jwt_services.codec.decode(jwt.access).raw["auth_time"]
+    assert refresh(jwt).status_code == HTTPStatus.OK
+    assert jwt_services.codec.decode(jwt.access).raw["auth_time"] == first
+    assert jwt_services.codec.decode(jwt.refresh, token_types=("refresh",)).raw["auth_time"] == first
