@@ -7,7 +7,8 @@ administrator's action takes effect on the next request on every worker, exactly
 """
 
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,13 +18,14 @@ from django.utils.html import format_html
 
 from accounts import services
 from accounts.models import AuthEvent, User
+from config.adminguard import StrictInputAdminMixin
 from jwt_demo import services as jwt_services
-from jwt_demo.models import TokenFamily
+from jwt_demo.models import TokenFamily, is_family_id
 from sessions_demo import services as session_services
 
 
 @admin.register(User)
-class TokenLabUserAdmin(UserAdmin):
+class TokenLabUserAdmin(StrictInputAdminMixin, UserAdmin):
     list_display = ["username", "email", "is_staff", "is_active", "credentials_link"]
     actions = ["log_out_everywhere", "suspend", "reactivate"]
 
@@ -102,7 +104,8 @@ class TokenLabUserAdmin(UserAdmin):
             else:
                 self.message_user(request, "No such session (it may have ended already).", messages.WARNING)
         elif action == "revoke_family":
-            family = TokenFamily.objects.filter(user=user, pk=request.POST.get("family", "")).first()
+            family_id = request.POST.get("family", "")
+            family = TokenFamily.objects.filter(user=user, pk=family_id).first() if is_family_id(family_id) else None
             if family is None:
                 self.message_user(request, "No such login.", messages.WARNING)
             else:
@@ -129,8 +132,16 @@ def _family_state(family: TokenFamily, now) -> str:
     return "live"
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class TokenLabGroupAdmin(StrictInputAdminMixin, GroupAdmin):
+    """Django's group admin, with malformed ids and selections answered as misses."""
+
+
 @admin.register(AuthEvent)
-class AuthEventAdmin(admin.ModelAdmin):
+class AuthEventAdmin(StrictInputAdminMixin, admin.ModelAdmin):
     list_display = ["created", "kind", "username", "user", "door", "ip"]
     list_filter = ["kind", "door"]
     search_fields = ["username", "ip"]

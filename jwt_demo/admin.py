@@ -1,24 +1,45 @@
 """Admin for token families (one per login) and their refresh tokens. No token string is stored or shown."""
 
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 
+from config.adminguard import StrictInputAdminMixin
 from jwt_demo import services
 from jwt_demo.models import RefreshToken, TokenFamily
+
+RECENT_REFRESH_TOKENS = 20
+
+
+class RecentRefreshTokenFormSet(BaseInlineFormSet):
+    """The newest RECENT_REFRESH_TOKENS rows of the family: a long-lived login rotates hundreds of times."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_recent"):
+            self._recent = super().get_queryset()[:RECENT_REFRESH_TOKENS]
+        return self._recent
 
 
 class RefreshTokenInline(admin.TabularInline):
     model = RefreshToken
+    formset = RecentRefreshTokenFormSet
     fields = ["jti", "issued_at", "expires_at", "rotated_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # Inline instances are made per request, so naming the count here is safe.
+        total = obj.refresh_tokens.count() if obj is not None else 0
+        if total > RECENT_REFRESH_TOKENS:
+            self.verbose_name_plural = f"refresh tokens (the newest {RECENT_REFRESH_TOKENS} of {total})"
+        return super().get_formset(request, obj, **kwargs)
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(TokenFamily)
-class TokenFamilyAdmin(admin.ModelAdmin):
+class TokenFamilyAdmin(StrictInputAdminMixin, admin.ModelAdmin):
     list_display = ["short_id", "user", "door", "created", "last_refreshed", "absolute_expires_at", "revoked_at",
                     "revoked_reason"]
     list_filter = ["door", "revoked_reason"]

@@ -1,7 +1,19 @@
 """Refresh-token bookkeeping: one family per login, one row per refresh token. No token string is ever stored."""
 
+import re
+
 from django.conf import settings
 from django.db import models
+
+_FAMILY_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def is_family_id(value: object) -> bool:
+    """Tell whether `value` has the shape of a family id (a uuid4 in hex): anything else names no login.
+
+    Checked before any query: PostgreSQL refuses a NUL byte in a text parameter with an error, not a miss.
+    """
+    return isinstance(value, str) and _FAMILY_ID.fullmatch(value) is not None
 
 
 class TokenFamily(models.Model):

@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from config.adminguard import StrictInputAdminMixin
 from resources.models import Note
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(StrictInputAdminMixin, admin.ModelAdmin):
     list_display = ["title", "owner", "created"]
     search_fields = ["title", "owner__username"]

@@ -1,5 +1,7 @@
 """Session rows that know their user and device, so sessions can be listed and ended one by one."""
 
+import re
+
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -10,6 +12,18 @@ from django.utils.crypto import salted_hmac
 def session_digest(session_key: str) -> str:
     """Return the public id of a session: a keyed digest, so pages and URLs never show the session key itself."""
     return salted_hmac("tokenlab.session-digest", session_key).hexdigest()[:32]
+
+
+_DIGEST = re.compile(r"[0-9a-f]{32}")
+
+
+def is_session_digest(value: object) -> bool:
+    """Tell whether `value` has the shape of a `session_digest`: anything else names no session.
+
+    Checked before any query, so that input no digest can match is a miss on every database; PostgreSQL would
+    otherwise refuse a NUL byte in the parameter with an error, not a miss.
+    """
+    return isinstance(value, str) and _DIGEST.fullmatch(value) is not None
 
 
 class DeviceSession(AbstractBaseSession):

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from sessions_demo.models import DeviceSession
+from sessions_demo.models import DeviceSession, is_session_digest
 
 
 def _store_class():
@@ -19,6 +19,8 @@ def session_list(*, user_id: int) -> QuerySet[DeviceSession]:
 
 def session_end(*, user_id: int, digest: str, reason: str = "revoked") -> bool:
     """End one of the user's sessions by its public digest; False when the user has no such session."""
+    if not is_session_digest(digest):
+        return False
     key = DeviceSession.objects.filter(user_id=user_id, digest=digest).values_list("session_key", flat=True).first()
     if key is None:
         return False

@@ -1,5 +1,6 @@
 """The admin's one view over a user's sessions and token families, and its actions, through both doors."""
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -115,8 +116,40 @@ def test_changelist_actions(admin_client, user, jwt_door):
     assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
 
 
-@pytest.mark.parametrize("url", ["/admin/sessions_demo/devicesession/", "/admin/jwt_demo/tokenfamily/",
+@pytest.mark.parametrize("url", ["/admin/jwt_demo/tokenfamily/",
                                  "/admin/denylist/revocation/", "/admin/accounts/authevent/",
                                  "/admin/accounts/user/"])
 def test_admin_lists_render(admin_client, session_door, jwt_door, url):
     assert admin_client.get(url).status_code == HTTPStatus.OK
+
+
+def test_family_page_shows_the_newest_refresh_tokens_and_a_count(admin_client, jwt_door, user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jwt_demo.admin import RECENT_REFRESH_TOKENS
+    from jwt_demo.models import RefreshToken
+
+    family = TokenFamily.objects.get(user=user)
+    RefreshToken.objects.filter(family=family).delete()
+    start = timezone.now() - timedelta(days=1)
+    rows = [RefreshToken(jti=f"{i:032x}", family=family, issued_at=start + timedelta(minutes=i),
+                         expires_at=start + timedelta(days=14)) for i in range(RECENT_REFRESH_TOKENS + 5)]
+    RefreshToken.objects.bulk_create(rows)
+    response = admin_client.get(f"/admin/jwt_demo/tokenfamily/{family.id}/change/")
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert f"Refresh tokens (the newest {RECENT_REFRESH_TOKENS} of {RECENT_REFRESH_TOKENS + 5})" in page
+    assert all(row.jti in page for row in rows[5:])
+    assert not any(row.jti in page for row in rows[:5])
+    assert RefreshToken.objects.filter(family=family).count() == RECENT_REFRESH_TOKENS + 5
+
+
+def test_family_page_with_few_refresh_tokens_shows_them_all(admin_client, jwt_door, user):
+    family = TokenFamily.objects.get(user=user)
+    response = admin_client.get(f"/admin/jwt_demo/tokenfamily/{family.id}/change/")
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert re.search(r'class="inline-heading">\s*Refresh tokens\s*</h2>', page) and "the newest" not in page
+    assert all(jti in page for jti in family.refresh_tokens.values_list("jti", flat=True))

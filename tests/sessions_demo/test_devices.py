@@ -136,3 +136,27 @@ def test_session_survives_losing_its_cached_copy(redis_required, laptop, phone):
     cache.clear()
     assert not is_signed_in(phone)
     assert is_signed_in(laptop)
+
+
+# PostgreSQL refuses a NUL byte in a text parameter with an error (a 500 before); a digest is 32 lowercase hex,
+# so anything else is a 404 before any query, on every database.
+@pytest.mark.parametrize("digest", ["%00", "%00" * 32, "0" * 31 + "%00", "A" * 32, "g" * 32, "0" * 33])
+def test_revoke_malformed_digest_is_404_and_ends_nothing(laptop, phone, digest):
+    before = set(DeviceSession.objects.values_list("session_key", flat=True))
+    response = post_form(laptop, f"/session/devices/{digest}/revoke/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert b"Not Found" in response.content
+    assert set(DeviceSession.objects.values_list("session_key", flat=True)) == before
+    assert is_signed_in(laptop) and is_signed_in(phone)
+    assert AuthEvent.objects.filter(kind=AuthEvent.Kind.SESSION_REVOKED).count() == 0
+
+
+def test_malformed_digest_reaches_no_query_on_postgresql(postgres_required, user, laptop, django_assert_num_queries):
+    from django.db.utils import DataError
+
+    from sessions_demo import services
+
+    with pytest.raises(DataError):  # the class of failure the digest check keeps away from the database
+        DeviceSession.objects.filter(digest="\x00").exists()
+    with django_assert_num_queries(0):
+        assert services.session_end(user_id=user.pk, digest="\x00" * 32) is False
