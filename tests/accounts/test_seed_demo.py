@@ -6,18 +6,29 @@ from http import HTTPStatus
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
+from accounts.management.commands.seed_demo import DEMO_USERS
 from accounts.models import User
 from resources.models import Note
 from tests.sessions_demo.browsers import browser, is_signed_in, log_in
 
 pytestmark = pytest.mark.django_db
+DEMO_PASSWORDS = {username: password for username, password, _, _ in DEMO_USERS}
+REFUSAL = ("seed_demo creates a superuser whose demo password is published, so it runs with DEBUG=1 only. To seed "
+           "this server anyway, pass --force: every password is then random and printed once.")
 
 
-def seed() -> dict[str, str]:
+@pytest.fixture(autouse=True)
+def _debug(settings):
+    """The demo passwords are for a laptop in debug mode (`make run`); tests of production mode turn it off."""
+    settings.DEBUG = True
+
+
+def seed(*args: str) -> dict[str, str]:
     """Run the command; return the printed {username: password}."""
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", *args, stdout=out)
     printed = dict(re.findall(r"(\w+)\s+password: (\S+)", out.getvalue()))
     assert "Demo data ready." in out.getvalue()
     return printed
@@ -89,3 +100,37 @@ def test_staff_report_for_the_seeded_admin(client):
     report = client.get("/jwt/api/staff/report/", HTTP_AUTHORIZATION=f"Bearer {access}")
     assert report.status_code == HTTPStatus.OK
     assert (report.json()["users"], report.json()["staff"], report.json()["notes"]) == (3, 1, 6)
+
+
+def test_seed_in_debug_prints_the_demo_passwords():
+    assert seed() == DEMO_PASSWORDS
+
+
+def test_seed_refuses_with_debug_off_and_changes_nothing(settings):
+    settings.DEBUG = False
+    admin = User.objects.create_superuser("admin", "admin@example.test", "an operator's own password 77")
+    with pytest.raises(CommandError) as refused:
+        call_command("seed_demo", stdout=io.StringIO())
+    assert str(refused.value) == REFUSAL
+    assert list(User.objects.values_list("username", flat=True)) == ["admin"]
+    admin.refresh_from_db()
+    assert admin.check_password("an operator's own password 77")
+    assert not admin.check_password(DEMO_PASSWORDS["admin"])
+    assert Note.objects.count() == 0
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_seed_force_uses_random_printed_passwords(settings, client, debug):
+    settings.DEBUG = debug
+    first = seed("--force")
+    assert set(first) == set(DEMO_PASSWORDS)
+    assert all(password != DEMO_PASSWORDS[username] and len(password) >= 24 for username, password in first.items())
+    users = {u.username: u for u in User.objects.all()}
+    assert all(users[username].check_password(password) for username, password in first.items())
+    assert not any(users[username].check_password(password) for username, password in DEMO_PASSWORDS.items())
+    response = client.post("/jwt/token/", {"username": "admin", "password": first["admin"]},
+                           content_type="application/json")
+    assert response.status_code == HTTPStatus.OK
+    second = seed("--force")
+    assert all(second[username] != first[username] for username in first)
+    assert User.objects.count() == 3
