@@ -16,10 +16,12 @@ TINY = ["--requests", "20", "--logins", "1", "--rounds", "2"]
 
 
 def authbench(*args: str) -> tuple[str, dict]:
-    """Run the command in this process (on the test database, `--in-place`); return its stdout and JSON report."""
+    """Run the command in this process (on the test database: `--in-place`, with DEBUG off as the suite runs it,
+    so `--allow-production`); return its stdout and JSON report."""
     out, err = StringIO(), StringIO()
     path = Path(settings.AUTHBENCH_REPORT).with_name("report.json")
-    call_command("authbench", *TINY, "--in-place", "--json", str(path), *args, stdout=out, stderr=err)
+    call_command("authbench", *TINY, "--in-place", "--allow-production", "--json", str(path), *args, stdout=out,
+                 stderr=err)
     return out.getvalue(), json.loads(path.read_text())
 
 

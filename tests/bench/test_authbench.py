@@ -3,10 +3,14 @@
 Only counts, sizes and verdicts are asserted — never a time: the machine is shared and noisy.
 """
 
+from io import StringIO
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from accounts.models import User
 from bench.report import SCHEMA
 from bench.variants import VARIANTS
 from resources.models import Note
@@ -179,6 +183,20 @@ def test_bad_bounds_are_refused(argument):
         call_command("authbench", argument)
 
 
+REFUSAL = ("--in-place and --http serve an unauthenticated benchmark door (X-Bench-User); with DEBUG off they are "
+           "refused. Run with DEBUG=1, or pass --allow-production if this is not a production server.")
+
+
+@pytest.mark.parametrize("mode", [["--in-place"], ["--http"], ["--in-place", "--http"]])
+def test_door_modes_are_refused_with_debug_off(settings, user, mode):
+    settings.DEBUG = False
+    with pytest.raises(CommandError) as refused:
+        call_command("authbench", *mode, stdout=StringIO(), stderr=StringIO())
+    assert str(refused.value) == REFUSAL
+    assert list(User.objects.values_list("username", flat=True)) == [user.username]
+    assert not Path(settings.AUTHBENCH_REPORT).exists()
+
+
 @pytest.mark.slow
 def test_as_a_process_in_a_throwaway_database(tmp_path):
     result, report = authbench_process(tmp_path, "--no-algorithms")
@@ -191,8 +209,8 @@ def test_as_a_process_in_a_throwaway_database(tmp_path):
 
 @pytest.mark.slow
 def test_over_http_against_gunicorn(tmp_path):
-    _result, report = authbench_process(tmp_path, "--no-algorithms", "--http", "--port", "18450",
-                                        "--workers", "1", "--concurrency", "1")
+    _result, report = authbench_process(tmp_path, "--no-algorithms", "--http", "--allow-production", "--port",
+                                        "18450", "--workers", "1", "--concurrency", "1")
     assert report["parameters"]["mode"] == "http"
     by_key = rows(report)
     assert by_key["session-db"]["requests"] == 20

@@ -3,6 +3,7 @@
 import warnings
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from bench.credentials import BenchError
@@ -55,8 +56,16 @@ class Command(BaseCommand):
         http.add_argument("--concurrency", type=_positive(int), default=2, help="client threads (2)")
         http.add_argument("--port", type=int, default=0,
                           help="first port to try for the servers (default: any free port)")
+        parser.add_argument("--allow-production", action="store_true",
+                            help="allow --in-place or --http with DEBUG off (they serve a door that checks nothing)")
 
     def handle(self, *args, **options):
+        # Both modes mount the baseline door, which takes the caller's word (`X-Bench-User`) for who it is:
+        # `--in-place` against the configured database, `--http` on loopback ports any local process can reach.
+        if (options["in_place"] or options["http"]) and not settings.DEBUG and not options["allow_production"]:
+            raise CommandError("--in-place and --http serve an unauthenticated benchmark door (X-Bench-User); with "
+                               "DEBUG off they are refused. Run with DEBUG=1, or pass --allow-production if this "
+                               "is not a production server.")
         run_options = Options(
             duration=options["duration"], requests=options["requests"], rounds=options["rounds"],
             logins=options["logins"], http=options["http"], workers=options["workers"],
