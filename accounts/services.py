@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import AuthEvent, User, acting_door, credentials_end
-from accounts.throttling import LoginThrottled, login_throttle
 
 logger = logging.getLogger(__name__)
 
@@ -32,21 +31,12 @@ def user_authenticate(*, username: str, password: str, door: str, ip: str | None
     """Check a username and password; return the user, or None for a wrong password or unknown user alike.
 
     Raise accounts.throttling.LoginThrottled before checking anything when the account or the address has used
-    up its attempts. Django's ModelBackend hashes the password even for an unknown username, so both failures
-    take comparable time (no user enumeration by timing). Inactive (suspended) users cannot log in.
+    up its failed checks. The throttle and the auth event (LOGIN, LOGIN_FAILED, LOGIN_THROTTLED) are the work
+    of accounts.backends.ThrottledModelBackend, which every authenticate() call goes through. Django's
+    ModelBackend hashes the password even for an unknown username, so both failures take comparable time (no
+    user enumeration by timing). Inactive (suspended) users cannot log in.
     """
-    try:
-        login_throttle.hit(username=username, ip=ip)
-    except LoginThrottled:
-        auth_event_record(kind=AuthEvent.Kind.LOGIN_THROTTLED, username=username, door=door, ip=ip,
-                          user_agent=user_agent)
-        raise
-    user = authenticate(username=username, password=password)
-    if user is None:
-        auth_event_record(kind=AuthEvent.Kind.LOGIN_FAILED, username=username, door=door, ip=ip, user_agent=user_agent)
-        return None
-    auth_event_record(kind=AuthEvent.Kind.LOGIN, user=user, door=door, ip=ip, user_agent=user_agent)
-    return user
+    return authenticate(None, username=username, password=password, door=door, ip=ip, user_agent=user_agent)
 
 
 @transaction.atomic
@@ -56,15 +46,22 @@ def user_log_out_everywhere(*, user: User, door: str = "") -> None:
     auth_event_record(kind=AuthEvent.Kind.LOGOUT_EVERYWHERE, user=user, door=door)
 
 
-def user_password_change(*, user: User, old_password: str, new_password: str, door: str = "") -> None:
+def user_password_change(*, user: User, old_password: str, new_password: str, door: str = "",
+                         ip: str | None = None, user_agent: str = "") -> None:
     """Change the password after checking the old one and the validators.
 
     Raise django.core.exceptions.ValidationError (with field names in `error_dict`) when the old password is
     wrong or the new one is refused. Saving the new hash ends every older credential (the model does it, on
     every path). The caller issues the credential that survives (a new session or a new token pair), which is
     dated after the cut-off.
+
+    The old password is checked through authenticate(), like a login: a wrong one counts against the account and
+    the address (`ip`) and is recorded, and accounts.throttling.LoginThrottled is raised, with nothing checked,
+    once they are used up — whoever holds a session or a 15-minute token must not be able to guess the password.
     """
-    if not user.check_password(old_password):
+    checked = authenticate(None, username=user.get_username(), password=old_password, door=door, ip=ip,
+                           user_agent=user_agent, purpose="old_password")
+    if checked is None or checked.pk != user.pk:
         raise ValidationError({"old_password": ["Your old password was entered incorrectly."]})
     try:
         password_validation.validate_password(new_password, user)

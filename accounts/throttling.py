@@ -1,4 +1,4 @@
-"""Login throttling shared by both doors: keyed on the account and on the client address, atomic under load."""
+"""Throttling shared by both doors: fixed-window counters in the cache, taken and given back atomically under load."""
 
 import threading
 import time
@@ -14,6 +14,15 @@ from config.outages import BackendUnavailable
 _LOCAL_LOCK = threading.Lock()
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
+# Give one slot back to every counter that still exists. A counter whose window has ended has expired: DECR
+# would recreate it at -1 (without a TTL), so it is left alone — there is nothing left to give back to.
+_GIVE_BACK = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
+end
+return 0
+"""
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -27,45 +36,79 @@ def parse_rate(rate: str) -> Rate:
     return Rate(int(count), _PERIODS[period.strip().lower()[:1]])
 
 
-class LoginThrottled(Exception):
-    """Too many login attempts for this account or this address; `wait` is the seconds until the window ends."""
+class Throttled(Exception):
+    """A counter is over its rate; `wait` is the seconds until its window ends (the `Retry-After`)."""
 
     def __init__(self, wait: int):
         super().__init__(wait)
         self.wait = wait
 
 
-class LoginThrottle:
-    """Count login attempts per fixed window with the cache's atomic increment.
+class LoginThrottled(Throttled):
+    """Too many failed password checks for this account or from this address."""
 
-    Two counters: one per account (stops guessing one password from many addresses) and one per client address
-    block (stops spraying many accounts from one address; an IPv6 /64 counts as one address, see
-    accounts.network.address_block). The address is the one accounts.network.client_ip trusts: a client-written
-    X-Forwarded-For never chooses the counter (OWASP Authentication Cheat Sheet, "Login Throttling"). Each
-    attempt increments both before the password is checked, so N concurrent attempts can never all slip under
-    the limit (a read-then-write counter can).
-    The username is keyed through an HMAC so the cache never holds what was typed.
+
+@dataclass(frozen=True)
+class Limit:
+    """One counter of an attempt: its cache key (the window included) and the rate it is held to."""
+
+    key: str
+    rate: Rate
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The slots one attempt took; give them back (FixedWindowThrottle.give_back) when the attempt must not count."""
+
+    keys: tuple[str, ...]
+
+
+class FixedWindowThrottle:
+    """Count attempts per fixed window with atomic increments; subclasses say which counters an attempt takes.
+
+    `take()` adds one to every counter of the attempt *before* the guarded work runs, so N concurrent attempts
+    can never all slip under the limit (a read-then-write counter can). A refused attempt gives its slots back
+    at once: it did no work, so it must not eat the budget of a counter that did not refuse it. Class
+    attributes `cache` and `timer` are configuration and test seams.
     """
 
     cache = cache
     timer = staticmethod(time.time)
+    refused = Throttled
 
-    def rate(self) -> Rate:
-        return parse_rate(settings.LOGIN_RATE)
+    def limit(self, name: str, rate: Rate) -> Limit:
+        """Return the counter `name` of the window the clock is in now."""
+        return Limit(f"{name}:{int(self.timer()) // rate.seconds}", rate)
 
-    def _keys(self, username: str, ip: str | None) -> list[str]:
-        window = int(self.timer()) // self.rate().seconds
-        account = salted_hmac("login-throttle", username.strip().lower()).hexdigest()[:32]
-        return [f"login:acct:{account}:{window}", f"login:ip:{address_block(ip)}:{window}"]
+    def take(self, limits: list[Limit]) -> Reservation:
+        """Take one slot in every counter; raise `refused` (giving them back) when one is over its rate."""
+        now = int(self.timer())
+        reservation = Reservation(tuple(limit.key for limit in limits))
+        counts = self._increment_all(limits)
+        over = [limit for limit, count in zip(limits, counts, strict=True) if count > limit.rate.count]
+        if over:
+            self.give_back(reservation)
+            raise self.refused(wait=max(self._wait(limit.rate, now) for limit in over))
+        return reservation
 
-    def hit(self, *, username: str, ip: str | None) -> None:
-        """Record one attempt; raise LoginThrottled when either counter is over the rate."""
-        rate = self.rate()
-        counts = self._increment_all(self._keys(username, ip), rate.seconds + 1)
-        if any(count > rate.count for count in counts):
-            raise LoginThrottled(wait=self.wait())
+    def give_back(self, reservation: Reservation) -> None:
+        """Return the slots of an attempt that must not count, in one atomic step."""
+        client = self._redis_client()
+        if client is None:
+            with _LOCAL_LOCK:
+                for key in reservation.keys:
+                    try:
+                        self.cache.decr(key)
+                    except ValueError:
+                        continue  # the window ended and the counter expired: nothing to give back to
+            return
+        client.eval(_GIVE_BACK, len(reservation.keys), *(self.cache.make_key(key) for key in reservation.keys))
 
-    def _increment_all(self, keys: list[str], timeout: int) -> list[int]:
+    @staticmethod
+    def _wait(rate: Rate, now: int) -> int:
+        return max(1, rate.seconds - now % rate.seconds)
+
+    def _increment_all(self, limits: list[Limit]) -> list[int]:
         """Add one to every counter in a single atomic step; return the new counts, in order.
 
         One step, not one per counter: if the account and the address counters were incremented separately,
@@ -76,12 +119,12 @@ class LoginThrottle:
         client = self._redis_client()
         if client is None:
             with _LOCAL_LOCK:
-                return [self._increment(key, timeout) for key in keys]
+                return [self._increment(limit.key, limit.rate.seconds + 1) for limit in limits]
         with client.pipeline(transaction=True) as pipe:
-            for key in keys:
-                name = self.cache.make_key(key)
+            for limit in limits:
+                name = self.cache.make_key(limit.key)
                 pipe.incr(name)
-                pipe.expire(name, timeout)
+                pipe.expire(name, limit.rate.seconds + 1)
             return [int(count) for count in pipe.execute()[0::2]]
 
     def _redis_client(self):
@@ -102,12 +145,34 @@ class LoginThrottle:
                 return self.cache.incr(key)
             except ValueError:
                 continue
-        # A cache that evicts a key three times in a row is not keeping counts: refuse to log in blind (503).
+        # A cache that evicts a key three times in a row is not keeping counts: refuse to go on blind (503).
         raise BackendUnavailable("redis")
 
-    def wait(self) -> int:
-        seconds = self.rate().seconds
-        return max(1, seconds - int(self.timer()) % seconds)
+
+class LoginThrottle(FixedWindowThrottle):
+    """Count failed password checks per account (`LOGIN_RATE`) and per client address (`LOGIN_ADDRESS_RATE`).
+
+    The account counter stops guessing one password from many addresses; the address counter (an IPv6 /64 is
+    one address, see accounts.network.address_block) stops spraying many accounts from one address. The
+    address is the one accounts.network.client_ip trusts: a client-written X-Forwarded-For never chooses the
+    counter (OWASP Authentication Cheat Sheet, "Login Throttling").
+
+    Only failures count. A check takes its slots before the password is hashed (`reserve`) and a successful
+    one gives them back (`give_back`): a room of people behind one NAT address can all log in, while N
+    concurrent wrong passwords still cannot all slip under the limit. A burst of more than the limit of
+    simultaneous checks may refuse a correct password for the milliseconds the others are in flight.
+    The username is keyed through an HMAC so the cache never holds what was typed.
+    """
+
+    refused = LoginThrottled
+
+    def reserve(self, *, username: str, ip: str | None) -> Reservation:
+        """Take one slot per counter for a password check about to run; raise LoginThrottled when one is full."""
+        account = salted_hmac("login-throttle", username.strip().lower()).hexdigest()[:32]
+        return self.take([
+            self.limit(f"login:acct:{account}", parse_rate(settings.LOGIN_RATE)),
+            self.limit(f"login:ip:{address_block(ip)}", parse_rate(settings.LOGIN_ADDRESS_RATE)),
+        ])
 
 
 login_throttle = LoginThrottle()

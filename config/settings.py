@@ -45,7 +45,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.TokenLabAdminConfig",  # django.contrib.admin, its login behind the throttle (config/adminsite.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.messages",
@@ -121,6 +121,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# The only backend: every authenticate() call — both doors, the hybrid login, /admin/login/, an old_password —
+# checks the password behind the login throttle and leaves an auth event (accounts.backends).
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 
 # --- Redis: the shared fast path in production mode -------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
@@ -200,7 +203,12 @@ SIMPLE_JWT = {
 }
 
 # --- Login throttling and client address --------------------------------------------------------------------------
+# Failed password checks (any login, /admin/login/, an old_password) per account and per client address.
+# Successful logins do not count: a room of people behind one NAT address can all log in (accounts.throttling).
 LOGIN_RATE = env_rate("LOGIN_RATE", "10/min")
+LOGIN_ADDRESS_RATE = env_rate("LOGIN_ADDRESS_RATE", "30/min")
+# Refresh-token rotations per login (token family): a client refreshes every few minutes, not many times a second.
+REFRESH_RATE = env_rate("REFRESH_RATE", "30/min")
 # Number of reverse proxies in front of Token Lab whose X-Forwarded-For entries are trusted; 0 = use REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 

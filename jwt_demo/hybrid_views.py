@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from accounts.network import client_ip, user_agent
 from jwt_demo import hybrid, serializers, services
 from jwt_demo.tokens import TokenError
-from jwt_demo.views import NoStoreMixin, TokenRejected, login_user
+from jwt_demo.views import NoStoreMixin, TokenRejected, login_user, refresh_pair
 
 _CSRF_DOC = "Needs the refresh cookie and `X-CSRFToken` equal to the `csrftoken` cookie; a foreign `Origin` is 403."
 
@@ -51,10 +51,7 @@ class HybridRefreshView(HybridView):
         refresh = hybrid.refresh_cookie_read(request)
         if refresh is None:
             raise TokenRejected(TokenError("No refresh cookie: log in again.", "refresh_cookie_missing"))
-        try:
-            pair = services.token_refresh(refresh=refresh)
-        except TokenError as exc:
-            raise TokenRejected(exc) from None
+        pair = refresh_pair(refresh)
         response = Response(hybrid.access_body(access=pair.access, expires_at=pair.access_claims.expires_at))
         hybrid.refresh_cookie_set(response, request=request, token=pair.refresh,
                                   expires_at=pair.refresh_claims.expires_at)

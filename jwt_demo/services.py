@@ -79,8 +79,13 @@ def token_refresh(*, refresh: object) -> TokenPair:
     At most one successor: the exchange is a single conditional UPDATE (`rotated_at IS NULL`), so of two
     concurrent refreshes of one token only one wins. The other — and any later replay — is reuse (RFC 9700
     §4.14.2): the whole family is revoked, which ends the login for the thief and the victim alike.
+    Raise jwt_demo.throttling.RefreshThrottled, rotating nothing, when the login is over `REFRESH_RATE`.
     """
+    from jwt_demo.throttling import refresh_throttle  # local: this change stays inside token_refresh (parallel edits)
+
     claims = codec.decode(refresh, token_types=(REFRESH,))
+    # Per login, before anything is written: a client looping on refresh gets 429 and nothing rotates.
+    refresh_throttle.hit(family=claims.family)
     if refresh_claims_revoked(claims):
         raise TokenError("Token has been revoked.", "token_revoked")
     now = _now()

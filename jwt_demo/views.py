@@ -14,6 +14,7 @@ from accounts.throttling import LoginThrottled
 from jwt_demo import serializers, services
 from jwt_demo.authentication import REALM, JWTAuthentication
 from jwt_demo.keys import keyring
+from jwt_demo.throttling import RefreshThrottled
 from jwt_demo.tokens import TokenError
 
 
@@ -42,6 +43,16 @@ class NoStoreMixin:
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
         return response
+
+
+def refresh_pair(refresh: object) -> services.TokenPair:
+    """Rotate `refresh` (both refresh endpoints); raise 401 for a bad token, 429 when its login refreshes too often."""
+    try:
+        return services.token_refresh(refresh=refresh)
+    except TokenError as exc:
+        raise TokenRejected(exc) from None
+    except RefreshThrottled as exc:
+        raise exceptions.Throttled(wait=exc.wait, detail="Too many refreshes of this login.") from None
 
 
 def login_user(request, *, door: str):
@@ -79,10 +90,7 @@ class TokenRefreshView(NoStoreMixin, APIView):
     def post(self, request):
         body = serializers.RefreshSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            pair = services.token_refresh(refresh=body.validated_data["refresh"])
-        except TokenError as exc:
-            raise TokenRejected(exc) from None
+        pair = refresh_pair(body.validated_data["refresh"])
         return Response(pair.body())
 
 
@@ -136,9 +144,12 @@ class PasswordChangeView(NoStoreMixin, APIView):
         user = request.user.load()
         try:
             accounts.user_password_change(user=user, old_password=body.validated_data["old_password"],
-                                          new_password=body.validated_data["new_password"], door="jwt")
+                                          new_password=body.validated_data["new_password"], door="jwt",
+                                          ip=client_ip(request), user_agent=user_agent(request))
         except ValidationError as exc:
             raise exceptions.ValidationError(exc.message_dict) from None
+        except LoginThrottled as exc:
+            raise exceptions.Throttled(wait=exc.wait, detail="Too many password attempts.") from None
         pair = services.token_pair_issue(user=user, door="jwt", ip=client_ip(request), user_agent=user_agent(request))
         return Response(pair.body())
 

@@ -126,10 +126,18 @@ def password_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             accounts.user_password_change(user=request.user, old_password=form.cleaned_data["old_password"],
-                                          new_password=form.cleaned_data["new_password1"], door="session")
+                                          new_password=form.cleaned_data["new_password1"], door="session",
+                                          ip=client_ip(request), user_agent=user_agent(request))
         except ValidationError as exc:
             for field, errors in exc.error_dict.items():
                 form.add_error("new_password1" if field == "new_password" else field, [e.messages[0] for e in errors])
+        except LoginThrottled as exc:
+            # A wrong old password counts as a failed login: the same throttle, the same answer as the login page.
+            form.add_error(None, f"Too many password attempts. Try again in {exc.wait} seconds.")
+            response = render(request, "sessions_demo/password.html", {"form": form},
+                              status=HTTPStatus.TOO_MANY_REQUESTS)
+            response["Retry-After"] = str(exc.wait)
+            return response
         else:
             # Every older session (this one included) has ended; this device continues in a fresh session,
             # dated after the cut-off, so only the device that changed the password stays signed in.

@@ -27,6 +27,8 @@ def site(django_db_setup):
 @pytest.fixture
 def short_tokens(settings):
     settings.ACCESS_TOKEN_LIFETIME = 2
+    # A 2 s access token makes the page refresh about every second, far above a real client's few a minute.
+    settings.REFRESH_RATE = "600/min"
 
 
 def log_in(page, site, user):

@@ -1,5 +1,6 @@
-"""Login throttling on both doors: atomic under concurrency, keyed on the account and on the client address (as
-the trusted proxies report it, never as the client claims), and silent about which accounts exist."""
+"""Login throttling on both doors and the hybrid login: atomic under concurrency, keyed on the account and on the
+client address (as the trusted proxies report it, never as the client claims), counting failed password checks
+only (a room behind one address can all log in), and silent about which accounts exist."""
 
 import threading
 import time
@@ -11,7 +12,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher, PBKDF2PasswordHasher
 from django.db import connection
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import AuthEvent, User
 from accounts.network import address_block
 from accounts.throttling import login_throttle
 from tests.conftest import PASSWORD
@@ -23,8 +24,10 @@ THROTTLED_JWT = {"detail": "Too many login attempts. Expected available in 50 se
 
 @pytest.fixture
 def frozen_window(monkeypatch, settings):
-    """LOGIN_RATE=5/min, and a throttle clock 10 s into a minute, so no test straddles two windows."""
+    """LOGIN_RATE and LOGIN_ADDRESS_RATE at 5/min (each test trips the counter it is about), and a throttle clock
+    10 s into a minute, so no test straddles two windows."""
     settings.LOGIN_RATE = "5/min"
+    settings.LOGIN_ADDRESS_RATE = "5/min"
     monkeypatch.setattr(login_throttle, "timer", lambda: 1_800_000_010.0)
 
 
@@ -40,14 +43,30 @@ def session_login(client: Client, username: str, password: str = PASSWORD, **met
                                            "csrfmiddlewaretoken": client.cookies["csrftoken"].value}, **meta)
 
 
-LOGINS = {"jwt": jwt_login, "session": session_login}
-ACCEPTED = {"jwt": HTTPStatus.OK, "session": HTTPStatus.FOUND}
+def hybrid_login(client: Client, username: str, password: str = PASSWORD, **meta):
+    return client.post("/jwt/hybrid/login/", {"username": username, "password": password},
+                       content_type="application/json", **meta)
 
 
+LOGINS = {"jwt": jwt_login, "session": session_login, "hybrid": hybrid_login}
+ACCEPTED = {"jwt": HTTPStatus.OK, "session": HTTPStatus.FOUND, "hybrid": HTTPStatus.OK}
+REFUSED = {"jwt": HTTPStatus.UNAUTHORIZED, "session": HTTPStatus.OK, "hybrid": HTTPStatus.UNAUTHORIZED}
+
+
+def events(kind: str, **filters) -> int:
+    return AuthEvent.objects.filter(kind=kind, **filters).count()
+
+
+# The premise changed with issue #8: this test used to send the right password, when every attempt counted.
+# Successful logins now give their slots back, so the guarantee under test is the one that matters: N
+# concurrent *wrong* passwords — on one account, or sprayed over many from one address — can never all slip
+# under the limit; exactly the rate is checked, the rest are refused before any hashing.
+@pytest.mark.parametrize("target", ["one-account", "many-accounts"])
 @pytest.mark.parametrize("door_name", sorted(LOGINS))
-def test_concurrent_logins_get_exactly_the_rate(door_name, frozen_window, transactional_db, redis_required,
-                                                postgres_required, user):
-    """12 threads log in at the same instant on PostgreSQL + Redis with LOGIN_RATE=5/min: exactly 5 get in."""
+def test_concurrent_wrong_passwords_get_exactly_the_rate(door_name, target, frozen_window, transactional_db,
+                                                         redis_required, postgres_required, user):
+    """12 threads send a wrong password at the same instant on PostgreSQL + Redis, with the account and the
+    address counter at 5/min: exactly 5 are checked (and refused as wrong), 7 are throttled."""
     threads_count = 12
     clients = [Client(enforce_csrf_checks=True, REMOTE_ADDR="198.51.100.7") for _ in range(threads_count)]
     if door_name == "session":
@@ -56,21 +75,83 @@ def test_concurrent_logins_get_exactly_the_rate(door_name, frozen_window, transa
     barrier = threading.Barrier(threads_count)
     statuses: list[int] = []
 
-    def attempt(client: Client) -> None:
+    def attempt(n: int, client: Client) -> None:
         try:
             barrier.wait(timeout=30)
-            statuses.append(LOGINS[door_name](client, user.username).status_code)
+            username = user.username if target == "one-account" else f"sprayed{n}"
+            statuses.append(LOGINS[door_name](client, username, "wrong").status_code)
         finally:
             connection.close()
 
-    workers = [threading.Thread(target=attempt, args=(client,)) for client in clients]
+    workers = [threading.Thread(target=attempt, args=(n, client)) for n, client in enumerate(clients)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(timeout=60)
     assert len(statuses) == threads_count
-    assert sorted(statuses).count(ACCEPTED[door_name]) == 5, Counter(statuses)
+    assert statuses.count(REFUSED[door_name]) == 5, Counter(statuses)
     assert statuses.count(HTTPStatus.TOO_MANY_REQUESTS) == threads_count - 5, statuses
+    assert events(AuthEvent.Kind.LOGIN_FAILED, door=door_name) == 5
+    assert events(AuthEvent.Kind.LOGIN_THROTTLED, door=door_name) == threads_count - 5
+
+
+@pytest.mark.parametrize("door_name", sorted(LOGINS))
+def test_a_room_behind_one_address_can_all_log_in(door_name, monkeypatch, settings, db):
+    """Issue #8: a workshop behind one NAT. With LOGIN_RATE=3/min and LOGIN_ADDRESS_RATE at its default (30/min),
+    12 users log in once each from one address and none is throttled; meanwhile wrong passwords on one account
+    are throttled after 3 — on that account only."""
+    settings.LOGIN_RATE = "3/min"
+    assert settings.LOGIN_ADDRESS_RATE == "30/min"
+    monkeypatch.setattr(login_throttle, "timer", lambda: 1_800_000_010.0)
+    room = "198.51.100.80"
+    for n in range(12):
+        User.objects.create_user(f"attendee{n}", password=PASSWORD)
+    statuses = [LOGINS[door_name](Client(enforce_csrf_checks=True, REMOTE_ADDR=room), f"attendee{n}").status_code
+                for n in range(12)]
+    assert statuses == [ACCEPTED[door_name]] * 12
+    assert events(AuthEvent.Kind.LOGIN, door=door_name, ip=room) == 12
+
+    guesser = Client(enforce_csrf_checks=True, REMOTE_ADDR=room)
+    statuses = [LOGINS[door_name](guesser, "attendee0", "wrong").status_code for _ in range(6)]
+    assert statuses == [REFUSED[door_name]] * 3 + [HTTPStatus.TOO_MANY_REQUESTS] * 3
+    assert events(AuthEvent.Kind.LOGIN_FAILED, door=door_name, ip=room, username="attendee0") == 3
+    assert events(AuthEvent.Kind.LOGIN_THROTTLED, door=door_name, ip=room, username="attendee0") == 3
+    # After: the guessed account stays shut for the window, even to its right password...
+    response = LOGINS[door_name](Client(enforce_csrf_checks=True, REMOTE_ADDR=room), "attendee0")
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response["Retry-After"] == "50"
+    # ...while the rest of the room logs in again, as often as it likes (successes never count).
+    for _ in range(2):
+        for n in range(1, 12):
+            client = Client(enforce_csrf_checks=True, REMOTE_ADDR=room)
+            assert LOGINS[door_name](client, f"attendee{n}").status_code == ACCEPTED[door_name]
+    assert events(AuthEvent.Kind.LOGIN, door=door_name, ip=room) == 12 + 22
+
+
+@pytest.mark.parametrize("door_name", sorted(LOGINS))
+def test_the_address_counter_counts_failures_only(door_name, monkeypatch, settings, db):
+    """LOGIN_ADDRESS_RATE=3/min: successes in between leave the address's failure budget untouched; once three
+    failures have used it up, the address is throttled for every account, right password or not."""
+    settings.LOGIN_RATE = "100/min"
+    settings.LOGIN_ADDRESS_RATE = "3/min"
+    monkeypatch.setattr(login_throttle, "timer", lambda: 1_800_000_010.0)
+    User.objects.create_user("carol", password=PASSWORD)
+    address = "198.51.100.81"
+
+    def attempt(username: str, password: str = PASSWORD, ip: str = address) -> int:
+        return LOGINS[door_name](Client(enforce_csrf_checks=True, REMOTE_ADDR=ip), username, password).status_code
+
+    statuses = []
+    for n in range(3):
+        statuses += [attempt("carol") for _ in range(3)] + [attempt(f"ghost{n}", "x")]
+    assert statuses == [*[ACCEPTED[door_name]] * 3, REFUSED[door_name]] * 3
+    assert [attempt("ghost9", "x"), attempt("carol")] == [HTTPStatus.TOO_MANY_REQUESTS] * 2
+    # A throttled attempt checks nothing and so counts nothing: the address stays at its 3 failures; another
+    # address is untouched.
+    assert events(AuthEvent.Kind.LOGIN_FAILED, ip=address) == 3
+    assert events(AuthEvent.Kind.LOGIN_THROTTLED, ip=address) == 2
+    assert events(AuthEvent.Kind.LOGIN, ip=address) == 9
+    assert attempt("ghost9", "x", ip="198.51.100.82") == REFUSED[door_name]
 
 
 @pytest.mark.parametrize("door_name", sorted(LOGINS))
@@ -80,8 +161,7 @@ def test_one_account_from_many_addresses_is_throttled(door_name, frozen_window, 
     for i in range(7):
         client = Client(enforce_csrf_checks=True, REMOTE_ADDR=f"203.0.113.{i + 1}")
         statuses.append(LOGINS[door_name](client, user.username, "wrong").status_code)
-    refused = HTTPStatus.UNAUTHORIZED if door_name == "jwt" else HTTPStatus.OK
-    assert statuses == [refused] * 5 + [HTTPStatus.TOO_MANY_REQUESTS] * 2
+    assert statuses == [REFUSED[door_name]] * 5 + [HTTPStatus.TOO_MANY_REQUESTS] * 2
     # The right password does not get through a throttled account either (no oracle for the attacker).
     response = LOGINS[door_name](Client(enforce_csrf_checks=True, REMOTE_ADDR="192.0.2.99"), user.username)
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
