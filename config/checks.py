@@ -89,6 +89,19 @@ def check_token_policy(app_configs=None, **kwargs):
 
 
 @register(Tags.security, Tags.caches, deploy=True)
+def check_shared_cache(app_configs=None, **kwargs):
+    """Production without Redis: the login and refresh throttles count in each process's own memory."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if settings.DEBUG or "redis" in backend.lower():
+        return []
+    return [Warning(
+        "DEBUG is off and the default cache is not Redis: the login and refresh throttles count per process, "
+        "so the real limit is the rate times the number of workers (and hosts).",
+        hint="Set REDIS_URL so every worker shares one counter (embedded mode is for a laptop).",
+        id="tokenlab.W022")]
+
+
+@register(Tags.security, Tags.caches, deploy=True)
 def check_redis_caches(app_configs=None, **kwargs):
     """Every Redis cache: exceptions visible (the revocation store must see failures), socket timeouts set."""
     problems = []

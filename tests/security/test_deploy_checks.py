@@ -71,6 +71,21 @@ def test_redis_cache_checks_fire(production, options, expected):
     assert token_lab_ids() == expected
 
 
+@pytest.mark.parametrize("backend", ["django.core.cache.backends.locmem.LocMemCache",
+                                     "django.core.cache.backends.db.DatabaseCache"])
+def test_production_without_redis_warns_that_the_throttles_are_per_process(production, backend):
+    production.CACHES = {"default": {"BACKEND": backend, "LOCATION": "tokenlab"}}
+    messages = [m for m in run_checks(include_deployment_checks=True) if m.id.startswith("tokenlab.")]
+    assert [m.id for m in messages] == ["tokenlab.W022"]
+    assert "rate times the number of workers" in messages[0].msg
+
+
+def test_embedded_mode_in_debug_does_not_warn_about_the_throttles(production):
+    production.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    production.DEBUG = True
+    assert token_lab_ids() == ["tokenlab.W012"]
+
+
 def test_global_ignore_exceptions_fires_too(production):
     production.DJANGO_REDIS_IGNORE_EXCEPTIONS = True
     assert token_lab_ids() == ["tokenlab.E020"]
@@ -93,14 +108,25 @@ def test_an_unreadable_key_file_fires(production, tmp_path):
     assert token_lab_ids() == ["tokenlab.E004"]
 
 
-def test_manage_py_check_deploy_is_clean_with_the_ci_environment():
-    """The exact command CI runs (.ci/run), in production settings, with random secrets."""
+def check_deploy(**extra: str) -> subprocess.CompletedProcess:
+    """Run the command CI runs (.ci/run), in production settings, with random secrets."""
     # A clean environment, as in .ci/run's static-checks step: nothing this test process (or another test's
     # fixture, e.g. DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests) has exported may leak in.
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
            "SECRET_KEY": "ci-" + os.urandom(36).hex(), "JWT_SIGNING_KEY": "ci-" + os.urandom(36).hex(),
-           "ALLOWED_HOSTS": "tokenlab.example", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "config.settings"}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=120)
+           "ALLOWED_HOSTS": "tokenlab.example", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "config.settings", **extra}
+    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_manage_py_check_deploy_is_clean_with_the_ci_environment():
+    """.ci/run's step sets REDIS_URL (the check only reads it; nothing connects)."""
+    result = check_deploy(REDIS_URL="redis://127.0.0.1:6379/1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_manage_py_check_deploy_fails_without_redis():
+    result = check_deploy()
+    assert result.returncode != 0
+    assert "tokenlab.W022" in result.stderr + result.stdout
