@@ -147,12 +147,25 @@ def test_env_database_rejects_without_echoing_the_password(setenv, raw):
     ("DEBUG", "maybe"), ("REDIS_SOCKET_TIMEOUT", "fast"), ("LOGIN_RATE", "ten/min"), ("JWT_ALGORITHM", "none"),
     ("ACCESS_TOKEN_LIFETIME", "0"), ("DATABASE_URL", "mysql://db/x"), ("REDIS_URL", "localhost:6379"),
     ("LOG_LEVEL", "LOUD"), ("MAX_REQUEST_BODY", "10"), ("SESSION_COOKIE_AGE", "forever"),
+    ("LOGIN_ADDRESS_RATE", "0/min"), ("REFRESH_RATE", "often"),
 ])
 def test_settings_refuse_bad_values(monkeypatch, name, value):
     """A typo in production configuration stops the process with ImproperlyConfigured, never a later 500."""
     monkeypatch.setenv(name, value)
     with pytest.raises(ImproperlyConfigured, match=name):
         runpy.run_module("config.settings", run_name="config.settings_probe")
+
+
+def test_settings_read_the_throttle_rates(monkeypatch):
+    for name in ("LOGIN_RATE", "LOGIN_ADDRESS_RATE", "REFRESH_RATE"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = runpy.run_module("config.settings", run_name="config.settings_probe")
+    assert [defaults[name] for name in ("LOGIN_RATE", "LOGIN_ADDRESS_RATE", "REFRESH_RATE")] == [
+        "10/min", "30/min", "30/min"]
+    monkeypatch.setenv("LOGIN_ADDRESS_RATE", "100/Hour")
+    monkeypatch.setenv("REFRESH_RATE", "5/s")
+    values = runpy.run_module("config.settings", run_name="config.settings_probe")
+    assert (values["LOGIN_ADDRESS_RATE"], values["REFRESH_RATE"]) == ("100/hour", "5/s")
 
 
 def test_settings_refuse_jwt_key_equal_to_secret_key(monkeypatch):
