@@ -1,9 +1,9 @@
 from django.urls import include, path
-from rest_framework.authentication import SessionAuthentication
 
 from jwt_demo.authentication import RejectInvalidBearer
 from resources.api import resource_urlpatterns
 from sessions_demo import views
+from sessions_demo.authentication import SessionAuthentication
 
 app_name = "session"
 

@@ -17,6 +17,10 @@ class RevocationBackend:
       outage middleware maps to 503) — it never answers False for "I could not check" (no fail-open).
     - Entries of kind USER keep the latest cut-off: revoking a user twice never moves the cut-off back.
     - `purge()` deletes entries whose `expires_at` is before `now` and returns how many it deleted.
+    - `redis_copy()` is optional: a backend whose checks can be answered from a Redis hash names it, so that a
+      caller may read `fields(query)` of that hash in its own round trip (a pipeline or a script beside its own
+      reads) and hand the values to `verdict(query, values)`, which decides exactly as `is_revoked()` would —
+      falling back to the database whenever the copy cannot vouch. Backends without such a copy return None.
     """
 
     def revoke(self, entries: Iterable[Entry]) -> None:
@@ -27,3 +31,8 @@ class RevocationBackend:
 
     def purge(self, now: datetime) -> int:
         raise NotImplementedError("subclasses of RevocationBackend must provide a purge() method")
+
+    def redis_copy(self):
+        """Return `(redis client, hash key)` a caller may read a check's fields from, or None: no such copy here,
+        or it is not to be used now (e.g. the backend's circuit breaker is open after a Redis error)."""
+        return None

@@ -239,6 +239,12 @@ class RedisRevocationBackend(RevocationBackend):
         """Return the hash fields one check reads: the query's keys, then the lease."""
         return [f"{kind}:{key}" for kind, key in query.fields()] + [LEASE_FIELD]
 
+    def redis_copy(self):
+        """Return `(client, key)` of the hash checks read, or None while the circuit breaker is open."""
+        if self._circuit_open():
+            return None
+        return self.client, self.key
+
     def is_revoked(self, query: Query) -> bool:
         if self._circuit_open():
             return self.database.is_revoked(query)

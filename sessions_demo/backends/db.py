@@ -32,6 +32,9 @@ class SessionStore(DBStore):
     middleware turns into a 400 instead of silently resurrecting the session.
     """
 
+    # Declares the store's contract with the session door's authentication: every session of a user ends when
+    # the user's credentials do (sessions_demo.receivers), so a loaded session needs no re-check of the user row.
+    ends_with_credentials = True
     # Set by DeviceSessionMiddleware before the session is saved; stored when a new session row is created.
     user_agent = ""
     ip = None

@@ -113,6 +113,7 @@ def pair(django_db_setup, tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1",
         "SECRET_KEY": "revocation-matrix-secret-" + "s" * 30, "JWT_SIGNING_KEY": "revocation-matrix-jwt-" + "j" * 30,
         "COOKIE_SECURE": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING", "LOGIN_RATE": "1000/min",
+        "REFRESH_RATE": "100000/min",  # the thief refreshes as fast as the servers answer
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
                         f"{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": redis_server.url,

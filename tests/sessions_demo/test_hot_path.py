@@ -1,0 +1,208 @@
+"""The session door's hot path: one Redis round trip and no authentication query, and still nothing that ended
+works.
+
+`GET /session/api/notes/` on Redis costs one Redis command (a script that reads the cached session and its
+revocation fields together) and one database query in all (the notes select); the user row is read only when
+a view needs more than the id (profile, staff report). On the database store, the session row is the only
+authentication query. Dropping Django's per-request user load must keep what its session-hash check
+protected: a password change, a deactivation or a deletion, by any path, ends every session of the user — shown
+here on `notes/`, the endpoint that never loads the user row — and a login that raced such a change is refused.
+"""
+
+from contextlib import contextmanager
+from http import HTTPStatus
+from importlib import import_module
+
+import pytest
+from django.contrib.auth import login
+from django.contrib.auth.hashers import make_password
+from django.core.cache import caches
+from django.test import RequestFactory
+
+from accounts.models import User
+from denylist import revocation
+from resources.models import Note
+from sessions_demo.models import DeviceSession
+from tests.accounts.test_models import DEACTIVATION_PATHS, NEW_PASSWORD, PASSWORD_PATHS
+from tests.conftest import PASSWORD
+from tests.denylist.flows import assert_refused
+from tests.denylist.test_hot_path import commands_served, delta, sql_tables
+from tests.doors import SessionDoor
+
+pytestmark = pytest.mark.django_db
+
+DB_STORE = "sessions_demo.backends.db"
+CACHED_DB_STORE = "sessions_demo.backends.cached_db"
+
+
+@pytest.fixture
+def browser(user):
+    Note.objects.create(owner=user, title="hot", body="path")
+    return SessionDoor(user.username, PASSWORD).login()
+
+
+@pytest.fixture
+def warm(own_redis, settings, browser):
+    """Production mode on a private Redis, the revocation copy rebuilt and leased, the session cached."""
+    settings.REVOCATION_LEASE_SECONDS = 600  # the measured request must not fall on a lease renewal
+    assert browser.get("notes/").status_code == HTTPStatus.OK
+    assert browser.get("notes/").status_code == HTTPStatus.OK
+    return own_redis.client()
+
+
+@contextmanager
+def sent_to_redis():
+    """Record the commands this process sends to Redis (each one is one round trip)."""
+    client = revocation.get_backend().client
+    sent = []
+    original = client.execute_command
+
+    def counting(*args, **options):
+        sent.append(args[0])
+        return original(*args, **options)
+
+    client.execute_command = counting
+    try:
+        yield sent
+    finally:
+        del client.execute_command
+
+
+def test_one_redis_round_trip_and_no_auth_query_with_redis(warm, browser, django_assert_num_queries):
+    before = commands_served(warm)
+    with django_assert_num_queries(1) as captured, sent_to_redis() as sent:
+        response = browser.get("notes/")
+    after = commands_served(warm)
+
+    assert response.status_code == HTTPStatus.OK
+    assert [n["title"] for n in response.json()] == ["hot"]
+    assert sql_tables(captured) == ["resources_note"]
+    assert sent == ["EVALSHA"]
+    # The server ran one script, which read the session copy and the session's revocation fields.
+    assert delta(before, after) == {"evalsha": 1, "get": 1, "hmget": 1}
+
+
+def test_an_ended_session_with_a_surviving_copy_costs_the_same_and_is_refused(warm, browser,
+                                                                              django_assert_num_queries):
+    # A session ended while Redis could not delete its cached copy: the revocation store still refuses it.
+    copy = "sess:" + browser.session_key
+    data = caches["default"].get(copy)
+    other_device = SessionDoor(browser.username, PASSWORD).login()
+    response = other_device.client.post("/session/devices/revoke-others/",
+                                        **other_device.auth_headers(unsafe=True))
+    assert response.status_code == HTTPStatus.FOUND
+    caches["default"].set(copy, data)
+
+    with django_assert_num_queries(0), sent_to_redis() as sent:
+        response = browser.get("notes/")
+
+    assert_refused(browser, response)
+    assert sent == ["EVALSHA"]
+    assert other_device.get("notes/").status_code == HTTPStatus.OK
+
+
+def test_the_user_row_is_read_when_a_view_needs_it(warm, browser, user, django_assert_num_queries):
+    with django_assert_num_queries(1) as captured:
+        response = browser.get("profile/")
+    assert (response.status_code, response.json()["username"]) == (HTTPStatus.OK, user.username)
+    assert sql_tables(captured) == ["accounts_user"]
+
+
+def test_staff_authorization_always_comes_from_the_database(warm, browser, user):
+    assert browser.get("staff/report/").status_code == HTTPStatus.FORBIDDEN
+    User.objects.filter(pk=user.pk).update(is_staff=True)  # not a change that ends credentials
+    assert browser.get("staff/report/").status_code == HTTPStatus.OK
+    User.objects.filter(pk=user.pk).update(is_staff=False)
+    assert browser.get("staff/report/").status_code == HTTPStatus.FORBIDDEN
+
+
+def test_the_database_store_costs_the_session_row_alone(settings, browser, django_assert_num_queries):
+    settings.SESSION_ENGINE = DB_STORE
+    with django_assert_num_queries(2) as captured:
+        response = browser.get("notes/")
+    assert response.status_code == HTTPStatus.OK
+    assert [q["sql"].split('"')[1] for q in captured.captured_queries] == ["sessions_demo_devicesession",
+                                                                          "resources_note"]
+
+
+def test_unsafe_methods_still_need_the_csrf_token(browser):
+    response = browser.client.post("/session/api/notes/", data='{"title": "t"}', content_type="application/json")
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "CSRF" in response.json()["detail"]
+    assert browser.post("notes/", {"title": "t", "body": "b"}).status_code == HTTPStatus.CREATED
+
+
+# --- what Django's session-hash check protected, on every path ---------------------------------------------------
+
+@pytest.fixture(params=["db", "cached_db+redis"])
+def store(request, settings):
+    if request.param == "db":
+        settings.SESSION_ENGINE = DB_STORE
+    else:
+        request.getfixturevalue("own_redis")
+    return request.param
+
+
+def notes_refused(door: SessionDoor) -> None:
+    assert_refused(door, door.get("notes/"))  # never loads the user row: only the session store can refuse
+
+
+@pytest.mark.parametrize("path", sorted(PASSWORD_PATHS))
+def test_a_password_set_by_any_path_ends_sessions_without_a_user_load(store, user, path):
+    sessions = [SessionDoor(user.username, PASSWORD).login() for _ in range(2)]
+    for door in sessions:
+        assert door.get("notes/").status_code == HTTPStatus.OK
+    PASSWORD_PATHS[path](user)
+    for door in sessions:
+        notes_refused(door)
+    assert SessionDoor(user.username, NEW_PASSWORD).login().get("notes/").status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("path", sorted(DEACTIVATION_PATHS))
+def test_a_deactivation_by_any_path_ends_sessions_without_a_user_load(store, user, path):
+    door = SessionDoor(user.username, PASSWORD).login()
+    assert door.get("notes/").status_code == HTTPStatus.OK
+    DEACTIVATION_PATHS[path](user)
+    notes_refused(door)
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    notes_refused(door)  # reactivation revives nothing
+
+
+def test_a_deletion_ends_sessions_without_a_user_load(store, user):
+    door = SessionDoor(user.username, PASSWORD).login()
+    assert door.get("notes/").status_code == HTTPStatus.OK
+    User.objects.get(pk=user.pk).delete()
+    notes_refused(door)
+
+
+# --- a login that raced a change of the account -----------------------------------------------------------------
+
+def log_in(engine: str, user) -> object:
+    """What the login view does once authenticate() has returned `user`: log in on a fresh request's session."""
+    request = RequestFactory().post("/session/login/")
+    request.session = import_module(engine).SessionStore()
+    login(request, user)
+    return request.session
+
+
+@pytest.mark.parametrize("engine", [DB_STORE, CACHED_DB_STORE])
+@pytest.mark.parametrize("change", ["password", "deactivation"])
+def test_a_login_that_raced_a_change_of_the_account_is_refused(user, engine, change):
+    checked = User.objects.get(pk=user.pk)  # authenticate() read the old state...
+    # ...then the change committed and swept the sessions it could see. (A deletion cannot race this way: Django's
+    # own login receiver, update_last_login, fails on the missing row before a session is stored.)
+    if change == "password":
+        User.objects.filter(pk=user.pk).update(password=make_password(NEW_PASSWORD))
+    else:
+        User.objects.filter(pk=user.pk).update(is_active=False)
+
+    session = log_in(engine, checked)
+
+    assert session.session_key is None
+    assert not DeviceSession.objects.filter(user_id=user.pk).exists()
+
+
+@pytest.mark.parametrize("engine", [DB_STORE, CACHED_DB_STORE])
+def test_a_login_that_raced_nothing_keeps_its_session(user, engine):
+    session = log_in(engine, User.objects.get(pk=user.pk))
+    assert DeviceSession.objects.get(session_key=session.session_key).user_id == user.pk
