@@ -1,6 +1,8 @@
 """Admin for the revocation store: read-only. Revocations are never undone by hand (that would fail open)."""
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.http import HttpResponseRedirect
 
 from denylist.models import Revocation
 
@@ -11,6 +13,13 @@ class RevocationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "reason", "synced"]
     search_fields = ["key", "user_id"]
     readonly_fields = [f.name for f in Revocation._meta.fields]
+
+    def changelist_view(self, request, extra_context=None):
+        # PostgreSQL text cannot hold a NUL: `?kind=%00` or `?q=%00` reaching the query is a DataError (a 500).
+        # Answer it as Django answers any filter it cannot apply: the changelist's error page.
+        if "%00" in request.META.get("QUERY_STRING", "") and ERROR_FLAG not in request.GET:
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

@@ -72,6 +72,7 @@ def test_user_password_page_with_malformed_id_is_404(admin_client, live):
     "/admin/jwt_demo/tokenfamily/?door=%00", "/admin/jwt_demo/tokenfamily/?revoked_reason=%00",
     "/admin/jwt_demo/tokenfamily/?id=%00", "/admin/jwt_demo/tokenfamily/?q=%00", "/admin/accounts/authevent/?kind=%00",
     "/admin/accounts/authevent/?door=%00", "/admin/accounts/user/?q=x&%00=1", "/admin/resources/note/?title=%00",
+    "/admin/denylist/revocation/?kind=%00", "/admin/denylist/revocation/?q=%00",
 ])
 def test_changelist_filters_with_nul_are_the_error_page(admin_client, live, url):
     response = admin_client.get(url)
