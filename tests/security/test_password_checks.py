@@ -169,3 +169,42 @@ def test_a_wrong_old_password_on_the_session_door_counts_as_a_failed_login(three
         ("login_failed", "alice", "session", "old_password")] * 3 + [
         ("login_throttled", "alice", "session", "old_password")]
     assert AuthEvent.objects.filter(kind="login_failed", ip="127.0.0.1").count() == 3
+
+
+# --- old_password: the admin's own /admin/password_change/ ---------------------------------------------------------
+def admin_password_change(client: Client, old: str):
+    return client.post("/admin/password_change/", {"old_password": old, "new_password1": NEW_PASSWORD,
+                                                    "new_password2": NEW_PASSWORD})
+
+
+def test_the_admins_own_password_change_is_throttled_like_a_login(three_a_minute, staff_user):
+    client = Client(REMOTE_ADDR="198.51.100.66")
+    assert admin_login(client, "root", PASSWORD).status_code == HTTPStatus.FOUND
+    for _ in range(3):
+        response = admin_password_change(client, "guess")
+        assert response.status_code == HTTPStatus.OK
+        assert OLD_PASSWORD_WRONG in response.content.decode()
+    three_a_minute.calls = 0
+    response = admin_password_change(client, PASSWORD)  # the right one: not even looked at
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response["Retry-After"] == "50"
+    assert "Too many password attempts. Try again in 50 seconds." in response.content.decode()
+    assert three_a_minute.calls == 0
+    staff_user.refresh_from_db()
+    assert staff_user.check_password(PASSWORD)
+    assert events(kind__in=["login_failed", "login_throttled"]) == [
+        ("login_failed", "root", "admin", "old_password")] * 3 + [("login_throttled", "root", "admin", "old_password")]
+
+
+def test_the_admins_own_password_change_with_the_right_old_password_works_and_ends_older_credentials(staff_user):
+    client = Client(REMOTE_ADDR="198.51.100.67")
+    assert admin_login(client, "root", PASSWORD).status_code == HTTPStatus.FOUND
+    jwt = Client().post("/jwt/token/", {"username": "root", "password": PASSWORD},
+                        content_type="application/json").json()
+    response = admin_password_change(client, PASSWORD)
+    assert (response.status_code, response["Location"]) == (HTTPStatus.FOUND, "/admin/password_change/done/")
+    staff_user.refresh_from_db()
+    assert staff_user.check_password(NEW_PASSWORD)
+    assert client.get("/admin/").status_code == HTTPStatus.OK  # this admin session continues, in a new session
+    response = Client().get("/jwt/api/notes/", HTTP_AUTHORIZATION=f"Bearer {jwt['access']}")
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
