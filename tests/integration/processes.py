@@ -18,10 +18,19 @@ import redis
 
 from tests.conftest import IN_CI
 
+# Ports handed out to servers of this test process that have not bound them yet (or still hold them): two servers
+# created one after the other, before either has started, must not both be given the same "free" port.
+_RESERVED: set[int] = set()
 
-def free_port(first: int, last: int) -> int:
-    """Return a loopback port in [first, last] that nothing listens on right now."""
+
+def free_port(first: int, last: int, *, reserve: bool = False) -> int:
+    """Return a loopback port in [first, last] that nothing listens on right now and no server of ours holds.
+
+    With `reserve`, the port stays out of later answers until `release_port()` is called for it.
+    """
     for port in range(first, last + 1):
+        if port in _RESERVED:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             # Servers bind with SO_REUSEADDR too: a port whose old connections linger in TIME_WAIT is free to them.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -29,8 +38,14 @@ def free_port(first: int, last: int) -> int:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            if reserve:
+                _RESERVED.add(port)
             return port
     raise RuntimeError(f"no free port in {first}-{last}")
+
+
+def release_port(port: int) -> None:
+    _RESERVED.discard(port)
 
 
 def wait_until(predicate, *, timeout: float, what: str) -> None:
@@ -144,7 +159,7 @@ class AppServer:
     """One Token Lab server process (gunicorn, one worker) with production settings and the given environment."""
 
     def __init__(self, *, env: Mapping[str, str], log: Path, port_range: tuple[int, int] = (18250, 18299)):
-        self.port = free_port(*port_range)
+        self.port = free_port(*port_range, reserve=True)
         self.env = env
         self.log = log
         self.process: subprocess.Popen | None = None
@@ -172,10 +187,12 @@ class AppServer:
 
     def stop(self) -> None:
         if self.process is None:
+            release_port(self.port)
             return
         stop_gunicorn(self.process)
         self.process = None
         self._log_file.close()
+        release_port(self.port)
 
 
 def stop_gunicorn(process: subprocess.Popen) -> None:

@@ -104,6 +104,7 @@ def two_processes(postgres_required, transactional_db, redis_server, tmp_path, s
         "REDIS_URL": redis_server.url,
     }
     servers = [AppServer(env=env, log=tmp_path / f"{name}.log") for name in "ab"]
+    assert servers[0].port != servers[1].port  # else both "processes" would be one, and the test could not fail
     try:
         for server in servers:
             server.start(sys.executable, ROOT)
