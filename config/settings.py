@@ -8,6 +8,7 @@ Secrets have development defaults only when DEBUG is on; otherwise a missing one
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -191,15 +192,30 @@ REFRESH_TOKEN_LIFETIME = env_int("REFRESH_TOKEN_LIFETIME", 14 * 24 * 3600, minim
 REFRESH_ABSOLUTE_LIFETIME = env_int("REFRESH_ABSOLUTE_LIFETIME", 30 * 24 * 3600, minimum=1)
 JWT_LEEWAY = env_int("JWT_LEEWAY", 0, minimum=0)
 
-# simplejwt is wired with the same key only for the benchmark's "stock JWTAuthentication" reference variant.
+# The JWT door is djangorestframework-simplejwt: Token Lab's token classes, token backend, serializers and views are
+# subclasses of simplejwt's, named or mirrored here. simplejwt captures this dict when it is imported, so the door's
+# own classes read the JWT_* and *_LIFETIME settings above whenever they run (a test's `settings` change counts);
+# the values here are copies of them for simplejwt's own code. AUTH_TOKEN_CLASSES stays simplejwt's AccessToken:
+# only the benchmark's reference door (stock JWTAuthentication) reads it, and it must measure stock simplejwt.
 SIMPLE_JWT = {
     "ALGORITHM": JWT_ALGORITHM,
     "SIGNING_KEY": JWT_SIGNING_KEY,
     "AUDIENCE": JWT_AUDIENCE,
     "ISSUER": JWT_ISSUER,
+    "LEEWAY": JWT_LEEWAY,
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=ACCESS_TOKEN_LIFETIME),
+    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=REFRESH_TOKEN_LIFETIME),
+    "ROTATE_REFRESH_TOKENS": True,
+    # Revocation is the denylist app, keyed by claims; simplejwt's token_blacklist stores whole tokens (README).
+    "BLACKLIST_AFTER_ROTATION": False,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_CLAIM": "sub",
     "TOKEN_TYPE_CLAIM": "token_type",
     "JTI_CLAIM": "jti",
+    "TOKEN_OBTAIN_SERIALIZER": "jwt_demo.serializers.TokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "jwt_demo.serializers.TokenRefreshSerializer",
+    "TOKEN_VERIFY_SERIALIZER": "jwt_demo.serializers.TokenVerifySerializer",
 }
 
 # --- Login throttling and client address --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Revoke credentials and check them: the one entry point both doors and the account services use.
 
-The backend is chosen by the dotted path in `settings.REVOCATION_BACKEND`, resolved on first use (and again
-whenever the setting changes), never at import time.
+The backend is chosen by the dotted path in `settings.REVOCATION_BACKEND` (the database backend when unset),
+resolved on first use (and again whenever the setting changes), never at import time.
 """
 
 import math
@@ -13,6 +13,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
+from denylist import conf
 from denylist.backends.base import RevocationBackend
 from denylist.entries import Entry, Query
 from denylist.models import Revocation
@@ -24,7 +25,7 @@ def get_backend() -> RevocationBackend:
     """Return the configured backend instance (one per process)."""
     global _backend
     if _backend is None:
-        _backend = import_string(settings.REVOCATION_BACKEND)()
+        _backend = import_string(conf.setting("REVOCATION_BACKEND"))()
     return _backend
 
 
@@ -44,10 +45,7 @@ def _at(epoch_seconds: float) -> datetime:
     return datetime.fromtimestamp(epoch_seconds, tz=UTC)
 
 
-def longest_credential_lifetime() -> int:
-    """Seconds after which every credential issued now has expired, whichever door issued it."""
-    return max(settings.ACCESS_TOKEN_LIFETIME, settings.REFRESH_TOKEN_LIFETIME, settings.REFRESH_ABSOLUTE_LIFETIME,
-               settings.SESSION_COOKIE_AGE)
+longest_credential_lifetime = conf.longest_credential_lifetime
 
 
 def revoke_token(*, jti: str, expires_at: float, user_id: int | None = None, reason: str = "") -> None:
@@ -88,4 +86,4 @@ def is_revoked(query: Query) -> bool:
 
 def purge(now: datetime | None = None) -> int:
     """Delete entries that no longer cover any live credential; return how many."""
-    return get_backend().purge(now or datetime.now(tz=UTC) - timedelta(seconds=settings.JWT_LEEWAY))
+    return get_backend().purge(now or datetime.now(tz=UTC) - timedelta(seconds=conf.setting("JWT_LEEWAY")))

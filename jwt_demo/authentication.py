@@ -1,25 +1,33 @@
-"""DRF authentication for the JWT door: `Authorization: Bearer <access token>`, checked against revocation."""
+"""DRF authentication for the JWT door: `Authorization: Bearer <access token>`, checked against revocation.
+
+Built on simplejwt's chain of small steps (`get_header` → `get_raw_token` → `get_validated_token` → `get_user`)
+through the revocation store's drop-in class (denylist.simplejwt); Token Lab overrides each step:
+- `get_header` and `get_raw_token`: the strict header rules (printable ASCII, one space, one token);
+- `get_validated_token`: Token Lab's AccessToken, its exact refusal (`detail` and `code`) instead of simplejwt's
+  "Given token not valid for any token type", then the revocation check on the claims already parsed;
+- `get_user`: a TokenUser that costs no query until a view needs more than the user's id.
+"""
 
 import re
 
 from django.conf import settings
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import APIException, AuthenticationFailed
+from rest_framework.exceptions import APIException
+from rest_framework_simplejwt.exceptions import InvalidToken as SimpleJWTInvalidToken
 
 from denylist import revocation
 from denylist.entries import Query
+from denylist.simplejwt.authentication import DenylistJWTAuthentication
 from jwt_demo.principal import TokenUser
-from jwt_demo.tokens import ACCESS, Claims, TokenError, codec
+from jwt_demo.tokens import AccessToken, Claims, TokenError
 
 _HEADER = re.compile(r"(?P<scheme>[^ \t]+)(?:(?P<separator>[ \t]+)(?P<credentials>.*))?", re.DOTALL)
 REALM = 'Bearer realm="token-lab"'
 _PRINTABLE_HEADER = re.compile(r"[\x20-\x7e\t]*")
+_WHITESPACE = re.compile(r"\s")
 
 
-class InvalidToken(AuthenticationFailed):
+class InvalidToken(SimpleJWTInvalidToken):
     """401 for a Bearer token that was presented and refused (RFC 6750 §3.1 `invalid_token`)."""
-
-    default_code = "token_not_valid"
 
     def __init__(self, detail: str, code: str = "token_not_valid"):
         super().__init__(detail, code)
@@ -27,43 +35,30 @@ class InvalidToken(AuthenticationFailed):
 
 
 def claims_revoked(claims: Claims) -> bool:
-    """Tell whether the token's jti, family or user cut-off revokes it (one Redis round trip with Redis)."""
+    """Tell whether the token's jti, family or user cut-off revokes it (one Redis round trip with Redis).
+
+    Always False while the teaching toggle `REVOCATION_ENABLED` is off: access tokens then live until `exp`.
+    """
     if not settings.REVOCATION_ENABLED:
         return False
     return revocation.is_revoked(Query(jti=claims.jti, family=claims.family, user_id=claims.user_id,
                                        issued_at_ms=claims.login_at_ms))
 
 
-class JWTAuthentication(BaseAuthentication):
+class JWTAuthentication(DenylistJWTAuthentication):
     """Authenticate `Authorization: Bearer <token>`.
 
     Return None when the request carries no Authorization header or another scheme (so other authenticators
     may run); raise InvalidToken for a Bearer credential that is malformed, forged, expired, of the wrong type
-    or revoked. Steps are separate methods so that subclasses and the benchmark can swap one.
+    or revoked. `request.auth` is the validated AccessToken (its checked claims in `.claims`).
     """
 
-    def authenticate(self, request):
-        raw = self.get_header(request)
-        if raw is None:
-            return None
-        match = _HEADER.fullmatch(raw)
-        if match is None or match["scheme"].lower() != "bearer":
-            return None
-        credentials = match["credentials"] or ""
-        # RFC 9110 §11.4 / RFC 6750 §2.1: `Bearer 1*SP token`. A tab is not a separator; refusing it (rather than
-        # reading past it) keeps every parser on the path from a proxy to here agreeing on what the token is.
-        if "\t" in (match["separator"] or ""):
-            raise InvalidToken("Invalid Authorization header: separate Bearer and the token with a space.",
-                               "bad_authorization_header")
-        if not credentials:
-            raise InvalidToken("Invalid Authorization header: no token after Bearer.", "bad_authorization_header")
-        if re.search(r"\s", credentials):
-            raise InvalidToken("Invalid Authorization header: the token must not contain spaces.",
-                               "bad_authorization_header")
-        claims = self.get_validated_claims(credentials)
-        if claims_revoked(claims):
-            raise InvalidToken("Token has been revoked.", "token_revoked")
-        return TokenUser(claims.user_id), claims
+    token_class = AccessToken
+    www_authenticate_realm = "token-lab"
+
+    def __init__(self):
+        # simplejwt's constructor resolves the user model for its user lookup; this class never looks a user up.
+        pass
 
     def get_header(self, request) -> str | None:
         raw = request.META.get("HTTP_AUTHORIZATION")
@@ -76,13 +71,39 @@ class JWTAuthentication(BaseAuthentication):
                                "bad_authorization_header")
         return raw.strip()
 
-    def get_validated_claims(self, token: str) -> Claims:
+    def get_raw_token(self, header: str) -> str | None:
+        match = _HEADER.fullmatch(header)
+        if match is None or match["scheme"].lower() != "bearer":
+            return None
+        credentials = match["credentials"] or ""
+        # RFC 9110 §11.4 / RFC 6750 §2.1: `Bearer 1*SP token`. A tab is not a separator; refusing it (rather than
+        # reading past it) keeps every parser on the path from a proxy to here agreeing on what the token is.
+        if "\t" in (match["separator"] or ""):
+            raise InvalidToken("Invalid Authorization header: separate Bearer and the token with a space.",
+                               "bad_authorization_header")
+        if not credentials:
+            raise InvalidToken("Invalid Authorization header: no token after Bearer.", "bad_authorization_header")
+        if _WHITESPACE.search(credentials):
+            raise InvalidToken("Invalid Authorization header: the token must not contain spaces.",
+                               "bad_authorization_header")
+        return credentials
+
+    def get_validated_token(self, raw_token: str) -> AccessToken:
         try:
-            return codec.decode(token, token_types=(ACCESS,))
+            token = self.token_class(raw_token)
         except TokenError as exc:
             raise InvalidToken(exc.detail, exc.code) from None
+        if self.is_revoked(token):
+            raise InvalidToken("Token has been revoked.", "token_revoked")
+        return token
 
-    def authenticate_header(self, request):
+    def is_revoked(self, validated_token: AccessToken) -> bool:
+        return claims_revoked(validated_token.claims)
+
+    def get_user(self, validated_token: AccessToken) -> TokenUser:
+        return TokenUser(validated_token.claims.user_id)
+
+    def authenticate_header(self, request) -> str:
         return REALM
 
 
@@ -103,7 +124,8 @@ class RejectInvalidBearer(JWTAuthentication):
         try:
             super().authenticate(request)
         except InvalidToken as exc:
-            error = InvalidBearerBesideSession(exc.detail, exc.get_codes())
+            detail = exc.detail
+            error = InvalidBearerBesideSession(str(detail["detail"]), str(detail["code"]))
             error.www_authenticate = exc.www_authenticate
             raise error from None
         return None

@@ -12,8 +12,10 @@ from accounts.models import AuthEvent
 from accounts.services import auth_event_record
 from denylist import revocation
 from denylist.entries import Query
+from jwt_demo import tokens
 from jwt_demo.authentication import claims_revoked
 from jwt_demo.models import RefreshToken, TokenFamily
+from jwt_demo.throttling import refresh_throttle
 from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, new_id
 
 logger = logging.getLogger("tokenlab.jwt")
@@ -38,16 +40,17 @@ def _issue(*, user_id: int, family: TokenFamily) -> TokenPair:
     """Mint a refresh token (recorded by jti) and an access token of `family`, neither outliving the login."""
     now = codec.clock()
     absolute = int(family.absolute_expires_at.timestamp())
-    login_at = family.created.timestamp()
-    refresh, refresh_claims = codec.encode(token_type=REFRESH, user_id=user_id, family=family.id, login_at=login_at,
-                                           expires_at=min(int(now) + settings.REFRESH_TOKEN_LIFETIME, absolute))
+    refresh = tokens.RefreshToken.for_login(
+        user_id=user_id, family=family.id, login_at=family.created.timestamp(), login_expires_at=absolute,
+        expires_at=min(int(now) + settings.REFRESH_TOKEN_LIFETIME, absolute),
+    )
+    refresh_claims = refresh.claims
     RefreshToken.objects.create(
         jti=refresh_claims.jti, family=family, issued_at=_now(),
         expires_at=datetime.fromtimestamp(refresh_claims.expires_at, tz=UTC),
     )
-    access, access_claims = codec.encode(token_type=ACCESS, user_id=user_id, family=family.id, login_at=login_at,
-                                         expires_at=min(int(now) + settings.ACCESS_TOKEN_LIFETIME, absolute))
-    return TokenPair(access, refresh, access_claims, refresh_claims)
+    access = refresh.access_token
+    return TokenPair(str(access), str(refresh), access.claims, refresh_claims)
 
 
 @transaction.atomic
@@ -81,8 +84,6 @@ def token_refresh(*, refresh: object) -> TokenPair:
     §4.14.2): the whole family is revoked, which ends the login for the thief and the victim alike.
     Raise jwt_demo.throttling.RefreshThrottled, rotating nothing, when the login is over `REFRESH_RATE`.
     """
-    from jwt_demo.throttling import refresh_throttle  # local: this change stays inside token_refresh (parallel edits)
-
     claims = codec.decode(refresh, token_types=(REFRESH,))
     # Per login, before anything is written: a client looping on refresh gets 429 and nothing rotates.
     refresh_throttle.hit(family=claims.family)

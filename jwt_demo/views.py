@@ -1,11 +1,14 @@
 """The JWT door's endpoints: token pair, refresh, verify, logout, logout-all, password, JWKS."""
 
 from django.core.exceptions import ValidationError
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt import settings as simplejwt_settings
+from rest_framework_simplejwt import views as simplejwt_views
 
 from accounts import services as accounts
 from accounts.models import AuthEvent
@@ -29,12 +32,6 @@ class TokenRejected(exceptions.APIException):
         self.www_authenticate = f'{REALM}, error="invalid_token"'
 
 
-class BadCredentials(exceptions.APIException):
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_detail = "No active account found with the given credentials."
-    default_code = "no_active_account"
-
-
 class NoStoreMixin:
     """Token responses must never be cached (RFC 6749 §5.1)."""
 
@@ -52,61 +49,76 @@ def refresh_pair(refresh: object) -> services.TokenPair:
     except TokenError as exc:
         raise TokenRejected(exc) from None
     except RefreshThrottled as exc:
-        raise exceptions.Throttled(wait=exc.wait, detail="Too many refreshes of this login.") from None
+        raise _refresh_throttled(exc) from None
+
+
+def _refresh_throttled(exc: RefreshThrottled) -> exceptions.Throttled:
+    return exceptions.Throttled(wait=exc.wait, detail="Too many refreshes of this login.")
 
 
 def login_user(request, *, door: str):
     """Validate a `{"username", "password"}` body and return the user, or raise the right 4xx."""
-    body = serializers.LoginSerializer(data=request.data)
+    body = serializers.LoginSerializer(data=request.data, context={"request": request, "door": door})
     body.is_valid(raise_exception=True)
-    try:
-        user = accounts.user_authenticate(
-            username=body.validated_data["username"], password=body.validated_data["password"], door=door,
-            ip=client_ip(request), user_agent=user_agent(request),
-        )
-    except LoginThrottled as exc:
-        raise exceptions.Throttled(wait=exc.wait, detail="Too many login attempts.") from None
-    if user is None:
-        raise BadCredentials()
-    return user
+    return body.user
 
 
-class TokenObtainView(NoStoreMixin, APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
+class TokenView(NoStoreMixin, simplejwt_views.TokenViewBase):
+    """simplejwt's token endpoint, with Token Lab's serializer from `SIMPLE_JWT` and Token Lab's refusals.
 
-    @extend_schema(request=serializers.LoginSerializer, responses=serializers.TokenPairSerializer)
-    def post(self, request):
-        user = login_user(request, door="jwt")
-        pair = services.token_pair_issue(user=user, door="jwt", ip=client_ip(request), user_agent=user_agent(request))
-        return Response(pair.body())
+    simplejwt reads its serializer's dotted path from `SIMPLE_JWT` once, at import; this reads it per request
+    (`serializer_setting` names it). A refused token is a 401 with its own `detail`, `code` and
+    `WWW-Authenticate` (simplejwt would flatten every reason into one), a login refreshing too often a 429.
+    """
 
+    serializer_setting: str
+    www_authenticate_realm = "token-lab"
 
-class TokenRefreshView(NoStoreMixin, APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
+    def get_serializer_class(self):
+        return import_string(getattr(simplejwt_settings.api_settings, self.serializer_setting))
 
-    @extend_schema(request=serializers.RefreshSerializer, responses=serializers.TokenPairSerializer)
-    def post(self, request):
-        body = serializers.RefreshSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        pair = refresh_pair(body.validated_data["refresh"])
-        return Response(pair.body())
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "door": "jwt"}
 
-
-class TokenVerifyView(NoStoreMixin, APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(request=serializers.VerifySerializer, responses={200: dict})
-    def post(self, request):
-        body = serializers.VerifySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            services.token_verify(token=body.validated_data["token"])
+            serializer.is_valid(raise_exception=True)
         except TokenError as exc:
             raise TokenRejected(exc) from None
-        return Response({})
+        except RefreshThrottled as exc:
+            raise _refresh_throttled(exc) from None
+        return Response(serializer.validated_data)
+
+
+class TokenObtainView(TokenView, simplejwt_views.TokenObtainPairView):
+    """Log in: a new token family and its first pair (`SIMPLE_JWT["TOKEN_OBTAIN_SERIALIZER"]`)."""
+
+    serializer_setting = "TOKEN_OBTAIN_SERIALIZER"
+
+    @extend_schema(request=serializers.LoginSerializer, responses=serializers.TokenPairSerializer)
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class TokenRefreshView(TokenView, simplejwt_views.TokenRefreshView):
+    """Rotate a refresh token (`SIMPLE_JWT["TOKEN_REFRESH_SERIALIZER"]`): reuse ends the login."""
+
+    serializer_setting = "TOKEN_REFRESH_SERIALIZER"
+
+    @extend_schema(request=serializers.RefreshSerializer, responses=serializers.TokenPairSerializer)
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class TokenVerifyView(TokenView, simplejwt_views.TokenVerifyView):
+    """Tell whether a token would be accepted, revocation included (`SIMPLE_JWT["TOKEN_VERIFY_SERIALIZER"]`)."""
+
+    serializer_setting = "TOKEN_VERIFY_SERIALIZER"
+
+    @extend_schema(request=serializers.VerifySerializer, responses={200: dict})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(NoStoreMixin, APIView):
@@ -117,7 +129,7 @@ class LogoutView(NoStoreMixin, APIView):
     def post(self, request):
         body = serializers.LogoutSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.token_logout(claims=request.auth, refresh=body.validated_data.get("refresh"))
+        services.token_logout(claims=request.auth.claims, refresh=body.validated_data.get("refresh"))
         accounts.auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=None, username=str(request.user.pk),
                                    door="jwt", ip=client_ip(request), user_agent=user_agent(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

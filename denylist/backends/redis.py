@@ -21,6 +21,12 @@ rebuilt. Two things break that without removing the hash, and both force a full 
   rebuild records the server's `run_id` in `!server`; a renewal on a server with another `run_id` rebuilds.
 - the hash was flushed or evicted *during* a rebuild. The rebuild marks the hash (`!warming`) before it reads
   the database and grants its lease only if the mark is still there.
+A lost copy is rebuilt in chunks of `rebuild_chunk` live rows, in primary-key order, each by a check that
+found no lease (after it has answered from the database, as every check does while there is no lease): the mark
+records how far the copy has got (`!warming` = "<token>:<last pk copied>"), so any worker continues where the
+last one stopped, and no request stalls for more than one chunk, however many entries there are. A row that
+commits behind the cursor (out of primary-key order) was pushed by its writer, or left unsynced; the last chunk
+also pushes every unsynced row and grants the lease dated from before that read, as a one-chunk rebuild does.
 Residual risk, by design: a rollback is noticed at the next renewal, so a copy rolled back while its old lease
 still runs can miss entries for at most one lease period. Redis persistence (`appendfsync always`) and `WAIT`
 on replicas close that window; the lease length bounds it.
@@ -32,10 +38,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from denylist import conf
 from denylist.backends.base import RevocationBackend
 from denylist.backends.db import DatabaseRevocationBackend
 from denylist.entries import Entry, Query
@@ -50,7 +56,8 @@ WARMING_FIELD = "!warming"
 # value pairs. Entries are merged, never overwritten backwards: a USER value is "cutoff:expires" and every other
 # value is "expires"; each number only moves forward. Then, by mode:
 #   ""       nothing more;
-#   "begin"  mark a rebuild in progress with `token` (before the rebuild reads the database);
+#   "begin"  mark a rebuild in progress with `token` (before the rebuild reads the database), copied up to pk 0;
+#   "step"   record that the rebuild marked with `token` has copied every row up to pk `lease` (the mark survived);
 #   "warm"   finish that rebuild: grant the lease and record the server, but only if the mark survived;
 #   "renew"  grant the lease only if the copy is still the one the last rebuild made on this very server;
 #   "purge"  delete each given field whose value is still the given (expired) one.
@@ -83,11 +90,19 @@ end
 for i = 4, #ARGV, 2 do
   redis.call('HSET', h, ARGV[i], merge(redis.call('HGET', h, ARGV[i]), ARGV[i + 1]))
 end
+local function marked()
+  local mark = redis.call('HGET', h, '!warming')
+  return mark and string.match(mark, '^[^:]*') == token
+end
 if mode == 'begin' then
-  redis.call('HSET', h, '!warming', token)
+  redis.call('HSET', h, '!warming', token .. ':0')
+  return 1
+elseif mode == 'step' then
+  if not marked() then return 0 end
+  redis.call('HSET', h, '!warming', token .. ':' .. lease)
   return 1
 elseif mode == 'warm' then
-  if redis.call('HGET', h, '!warming') ~= token then return 0 end
+  if not marked() then return 0 end
   redis.call('HDEL', h, '!warming')
   redis.call('HSET', h, '!server', server(), '!lease', lease)
   return 1
@@ -113,6 +128,22 @@ def encode(entry: Entry) -> str:
 
 def _entry_of(row: Revocation) -> Entry:
     return Entry(kind=row.kind, key=row.key, expires_at=row.expires_at, user_id=row.user_id, cutoff_ms=row.cutoff_ms)
+
+
+_ROW = ("pk", "kind", "key", "cutoff_ms", "expires_at", "synced")
+
+
+def _entry_of_values(values: tuple) -> Entry:
+    _pk, kind, key, cutoff_ms, expires_at, _synced = values
+    return Entry(kind=kind, key=key, expires_at=expires_at, cutoff_ms=cutoff_ms)
+
+
+def _mark_of(raw: bytes | None) -> tuple[str | None, int]:
+    """Return (token, last pk copied) of a rebuild in progress, or (None, 0) when there is none."""
+    if raw is None:
+        return None, 0
+    token, _, cursor = raw.decode("ascii", "replace").partition(":")
+    return (token, int(cursor)) if token and cursor.isdigit() else (None, 0)
 
 
 def _lease_of(raw: bytes | None) -> int | None:
@@ -146,10 +177,13 @@ class RedisRevocationBackend(RevocationBackend):
     database = DatabaseRevocationBackend()
     # After a Redis error, skip Redis for this long so that a hung server costs one timeout, not one per request.
     circuit_seconds = 2.0
+    # Live rows one check copies into a lost hash: bounds how long any one request works on a rebuild.
+    rebuild_chunk = 20_000
+    _PIPELINED = 40  # script calls of _CHUNK entries per round trip while rebuilding
 
     def __init__(self, client=None, key: str | None = None):
         self._client = client
-        self.key = key or getattr(settings, "REVOCATION_REDIS_KEY", "tokenlab:revocations")
+        self.key = key or conf.setting("REVOCATION_REDIS_KEY")
         self._script = None
         self._circuit_open_until = 0.0
 
@@ -164,7 +198,7 @@ class RedisRevocationBackend(RevocationBackend):
 
     @property
     def lease_ms(self) -> int:
-        return settings.REVOCATION_LEASE_SECONDS * 1000
+        return conf.setting("REVOCATION_LEASE_SECONDS") * 1000
 
     def _circuit_open(self) -> bool:
         return time.monotonic() < self._circuit_open_until
@@ -189,6 +223,20 @@ class RedisRevocationBackend(RevocationBackend):
         """Merge entries into the hash, a bounded number per script call."""
         for i in range(0, len(entries), _CHUNK):
             self._run("", entries[i:i + _CHUNK])
+
+    def _write_many(self, entries: Sequence[Entry]) -> None:
+        """Merge many entries (a rebuild's chunk): `_PIPELINED` script calls per round trip."""
+        if self._script is None:
+            self._script = self.client.register_script(_SCRIPT)
+        step = _CHUNK * self._PIPELINED
+        for i in range(0, len(entries), step):
+            pipe = self.client.pipeline(transaction=False)
+            for j in range(i, min(i + step, len(entries)), _CHUNK):
+                args: list = ["", 0, ""]
+                for entry in entries[j:j + _CHUNK]:
+                    args += [entry.field, encode(entry)]
+                self._script(keys=[self.key], args=args, client=pipe)
+            pipe.execute()
 
     # --- writes -------------------------------------------------------------------------------------------------
     def revoke(self, entries: Iterable[Entry]) -> None:
@@ -232,7 +280,7 @@ class RedisRevocationBackend(RevocationBackend):
         # Redis missed these entries. Readers elsewhere may still hold a lease granted without them: wait until
         # every such lease has run out before acknowledging (the caller's response is sent after this returns).
         # The extra second absorbs clock skew between the hosts that grant and check leases.
-        self.sleep(settings.REVOCATION_LEASE_SECONDS + 1)
+        self.sleep(conf.setting("REVOCATION_LEASE_SECONDS") + 1)
 
     # --- reads --------------------------------------------------------------------------------------------------
     def fields(self, query: Query) -> list[str]:
@@ -284,25 +332,41 @@ class RedisRevocationBackend(RevocationBackend):
             self._trip(exc)
 
     def _rebuild(self, started: int) -> None:
-        """Rebuild the hash from every live database entry; one worker at a time."""
+        """Copy the next `rebuild_chunk` live rows into the hash; the call that copies the last one grants the
+        lease. One worker at a time; see the module docstring."""
         lock = f"{self.key}:warming"
         if not self.client.set(lock, "1", nx=True, px=10_000):
             return
-        token = uuid.uuid4().hex
         try:
-            # Mark the hash before reading the database: if it is flushed or evicted from here on, the mark goes
-            # with it and no lease is granted over what would be a partial copy.
-            self._run("begin", token=token)
+            token, cursor = _mark_of(self.client.hget(self.key, WARMING_FIELD))
+            first = token is None
+            if first:
+                # Mark the hash before reading the database: if it is flushed or evicted from here on, the mark goes
+                # with it and no lease is granted over what would be a partial copy.
+                token = uuid.uuid4().hex
+                self._run("begin", token=token)
             now = datetime.fromtimestamp(started / 1000, tz=UTC)
-            rows = list(Revocation.objects.filter(expires_at__gte=now))
-            entries = [_entry_of(r) for r in rows]
-            self._write(entries)
+            rows = list(Revocation.objects.filter(expires_at__gte=now, pk__gt=cursor).order_by("pk")
+                        .values_list(*_ROW)[:self.rebuild_chunk])
+            if len(rows) == self.rebuild_chunk:  # more to come: copy this chunk, record how far, stop here
+                self._write_many([_entry_of_values(r) for r in rows])
+                if self._run("step", token=token, lease=rows[-1][0]):
+                    self.database.mark_synced([_entry_of_values(r) for r in rows if not r[-1]])
+                return
+            if not first:
+                # Earlier chunks were copied by earlier calls: rows that changed behind the cursor since, and whose
+                # writers could not push them, are the unsynced ones.
+                seen = {r[0] for r in rows}
+                rows += [r for r in Revocation.objects.filter(expires_at__gte=now, synced=False).order_by("pk")
+                         .values_list(*_ROW) if r[0] not in seen]
+            entries = [_entry_of_values(r) for r in rows]
+            self._write_many(entries)
             if not self._run("warm", token=token, lease=started + self.lease_ms):
                 logger.warning("Revocation cache was lost while it was being rebuilt; the next check rebuilds it.")
                 return
             # Only the rows read here are now known to be in Redis; later ones are pushed by their writers.
-            self.database.mark_synced([e for r, e in zip(rows, entries, strict=True) if not r.synced])
-            logger.info("Revocation cache rebuilt from the database with %d entries.", len(rows))
+            self.database.mark_synced([e for r, e in zip(rows, entries, strict=True) if not r[-1]])
+            logger.info("Revocation cache rebuilt from the database (%d entries in its last chunk).", len(rows))
         finally:
             self.client.delete(lock)
 

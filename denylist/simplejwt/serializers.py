@@ -1,0 +1,69 @@
+"""Serializers for `SIMPLE_JWT`: a login that names and dates itself, and rotation with reuse detection."""
+
+import time
+
+from django.contrib.auth import get_user_model
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt import serializers as simplejwt
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+from denylist import revocation
+from denylist.entries import Query
+from denylist.simplejwt import services
+from denylist.simplejwt.authentication import TokenRevoked
+from denylist.simplejwt.claims import AUTH_TIME_CLAIM, FAMILY_CLAIM, api_settings, login_family, login_time, token_query
+
+
+class TokenReused(InvalidToken):
+    default_detail = "Token has already been used; every token of this login has been revoked."
+    default_code = "token_reused"
+
+
+class TokenObtainPairSerializer(simplejwt.TokenObtainPairSerializer):
+    """simplejwt's login serializer, naming the login (`fam`) and dating it to the millisecond (`auth_time`).
+
+    simplejwt copies both claims from the refresh token into every access token it mints, so ending a login
+    (logout, reuse) reaches its access tokens too.
+    """
+
+    @classmethod
+    def get_token(cls, user):
+        token = super().get_token(user)
+        token[FAMILY_CLAIM] = token[api_settings().JTI_CLAIM]
+        token[AUTH_TIME_CLAIM] = int(time.time() * 1000) / 1000
+        return token
+
+
+class TokenRotationSerializer(simplejwt.TokenRefreshSerializer):
+    """simplejwt's refresh serializer with rotation and reuse detection (RFC 9700 §4.14.2).
+
+    Each exchange records the presented token's `jti` as used, atomically: of two exchanges of one token, one
+    wins. Presenting a used token again is reuse, and ends its whole login for the thief and the victim alike.
+    A refresh token of a revoked login or user is refused (401 `token_revoked`). The response always holds a new
+    refresh token, whatever `ROTATE_REFRESH_TOKENS` says: rotation is what this serializer is for.
+    """
+
+    def validate(self, attrs):
+        api = api_settings()
+        refresh = self.token_class(attrs["refresh"])
+        query = token_query(refresh)
+        family = login_family(refresh)
+        # The login and the user first; the token's own `jti` is settled by recording its use.
+        if revocation.is_revoked(Query(family=family, user_id=query.user_id, issued_at_ms=query.issued_at_ms)):
+            raise TokenRevoked()
+        previous = services.refresh_token_use(jti=refresh[api.JTI_CLAIM], expires_at=refresh["exp"],
+                                              user_id=query.user_id)
+        if previous == services.ROTATED:
+            services.family_revoke(token=refresh, reason="reuse")
+            raise TokenReused()
+        if previous is not None:
+            raise TokenRevoked()
+        user = get_user_model().objects.filter(**{api.USER_ID_FIELD: query.user_id}).first()
+        if not api.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        refresh[FAMILY_CLAIM] = family
+        refresh[AUTH_TIME_CLAIM] = login_time(refresh)
+        refresh.set_jti()
+        refresh.set_exp()
+        refresh.set_iat()
+        return {"access": str(refresh.access_token), "refresh": str(refresh)}

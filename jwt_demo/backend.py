@@ -1,0 +1,195 @@
+"""Token Lab's simplejwt token backend: the only place a JWT is signed or its signature checked.
+
+simplejwt's `TokenBackend` trusts PyJWT with the whole token and builds its key, algorithm and audience once, at
+import. This subclass reads every setting on each call (pytest's `settings` fixture and key rotation take effect
+at once) and, before PyJWT sees a byte, applies the rules of RFC 8725 ("JWT Best Current Practices"):
+- `alg: none` and algorithm confusion (§2.1, §3.1): only `settings.JWT_ALGORITHM` is accepted, and the key is
+  chosen by our `kid` table (jwt_demo.keys), never by the token.
+- `jku`, `x5u`, embedded `jwk`/`x5c` (RFC 7515 §10): refused; nothing is fetched. `b64` (RFC 7797) would switch
+  off payload encoding; `crit` would oblige us to understand extensions we do not.
+- Substitution of one token kind for another (§2.8, §3.11): access and refresh tokens differ by header `typ`
+  (RFC 9068 §2.1 names `at+jwt`) and by the `token_type` claim, and both are checked here.
+- Cross-service confusion (§3.9): `iss` and `aud` are required and checked.
+- Signature malleability: each segment must be canonical base64url (one token, one spelling).
+- Parser denial of service: a token over `MAX_TOKEN_LENGTH`, or whose header is deeply nested JSON, is refused
+  before the JSON parser can recurse.
+Claim shapes and time (`exp`, `nbf`, `iat`, `auth_time`) are checked by the token classes (jwt_demo.tokens)
+against the codec's clock, which tests freeze; PyJWT's own time checks would read the wall clock.
+"""
+
+import base64
+import binascii
+import json
+import re
+from datetime import timedelta
+
+import jwt
+from django.conf import settings
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
+
+from jwt_demo.keys import Key, keyring
+
+ACCESS = "access"
+REFRESH = "refresh"
+TYP = {ACCESS: "at+jwt", REFRESH: "rt+jwt"}  # RFC 9068 §2.1 names at+jwt for access tokens
+MAX_HEADER_SEGMENT = 512
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+_FORBIDDEN_HEADERS = ("jku", "x5u", "jwk", "x5c", "crit", "b64")
+_ANY_TYPE = (ACCESS, REFRESH)
+
+
+class TokenError(SimpleJWTTokenError):
+    """A token that must not be accepted. `code` is machine-readable; `detail` never echoes the token.
+
+    A subclass of simplejwt's TokenError, so simplejwt's own code paths (its views turn one into a 401) treat it
+    as theirs; not a TokenBackendError, which simplejwt's `Token.__init__` would flatten into "Token is invalid".
+    """
+
+    def __init__(self, detail: str, code: str = "token_not_valid"):
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+
+def canonical_segment(segment: str) -> bytes:
+    """Return the bytes of a base64url segment, or raise TokenError unless it is their one canonical spelling."""
+    if not _SEGMENT.fullmatch(segment) or len(segment) % 4 == 1:
+        raise TokenError("Token is malformed.")
+    padded = segment + "=" * (-len(segment) % 4)
+    try:
+        raw = base64.urlsafe_b64decode(padded)
+    except (binascii.Error, ValueError):
+        raise TokenError("Token is malformed.") from None
+    # Unused low bits in the last character give several spellings of the same bytes: accept only one.
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != segment:
+        raise TokenError("Token is malformed.")
+    return raw
+
+
+class TokenLabBackend(TokenBackend):
+    """Sign and verify Token Lab's tokens with the `kid` key ring; every setting is read when it is used.
+
+    `decode(token, token_types=...)` returns the payload of a token whose structure, header, signature, issuer,
+    audience and type check out, or raises TokenError with the reason. It does not check time or the claims'
+    shapes (the token classes do) and never consults the revocation store.
+    """
+
+    def __init__(self):
+        # simplejwt's constructor captures algorithm, keys, audience, issuer and leeway for the life of the process
+        # (and may build a JWKS client that fetches keys from a URL): all of that is read lazily below instead.
+        self.jwks_client = None
+        self.json_encoder = None
+
+    # --- settings, read on every use --------------------------------------------------------------------------
+    @property
+    def algorithm(self) -> str:
+        return settings.JWT_ALGORITHM
+
+    @property
+    def audience(self) -> str:
+        return settings.JWT_AUDIENCE
+
+    @property
+    def issuer(self) -> str:
+        return settings.JWT_ISSUER
+
+    @property
+    def leeway(self) -> int:
+        return settings.JWT_LEEWAY
+
+    def get_leeway(self) -> timedelta:
+        return timedelta(seconds=settings.JWT_LEEWAY)
+
+    @property
+    def prepared_signing_key(self):
+        return keyring().current.signing
+
+    @property
+    def prepared_verifying_key(self):
+        return keyring().current.verifying
+
+    def get_verifying_key(self, token) -> object:
+        """Return the verifying key named by the token's `kid`, or raise TokenError: the ring is the only source."""
+        raw = token.decode("ascii", "replace") if isinstance(token, bytes) else str(token)
+        header = self._header(raw.split(".", 1)[0])
+        return self._key(header).verifying
+
+    # --- signing ------------------------------------------------------------------------------------------------
+    def encode(self, payload: dict) -> str:
+        """Sign `payload` with the current key; the header names its `kid` and the `typ` of its `token_type`."""
+        key = keyring().current
+        claims = {**payload, "iss": settings.JWT_ISSUER, "aud": settings.JWT_AUDIENCE}
+        headers = {"kid": key.kid}
+        typ = TYP.get(payload.get("token_type"))
+        if typ is not None:
+            headers["typ"] = typ
+        return jwt.encode(claims, key.signing, algorithm=key.algorithm, headers=headers)
+
+    # --- verifying ----------------------------------------------------------------------------------------------
+    def decode(self, token, verify: bool = True, *, token_types: tuple[str, ...] = _ANY_TYPE) -> dict:
+        """Return the checked payload of `token` (str, or ASCII bytes as simplejwt's authentication passes it).
+
+        `token_types` are the kinds the caller accepts; the header `typ` picks one and the `token_type` claim must
+        agree. `verify=False` (simplejwt's contract) skips the signature only, never the structural checks.
+        """
+        if isinstance(token, bytes):
+            try:
+                token = token.decode("ascii")
+            except UnicodeDecodeError:
+                raise TokenError("Token is malformed.") from None
+        if not isinstance(token, str) or not token:
+            raise TokenError("Token must be a non-empty string.")
+        if len(token) > settings.MAX_TOKEN_LENGTH:
+            raise TokenError("Token is too long.")
+        segments = token.split(".")
+        if len(segments) != 3:
+            raise TokenError("Token is malformed.")
+        if len(segments[0]) > MAX_HEADER_SEGMENT:
+            raise TokenError("Token header is too large.")
+        for segment in segments:
+            canonical_segment(segment)
+        header = self._header(segments[0])
+        expected_alg = settings.JWT_ALGORITHM
+        if header.get("alg") != expected_alg:
+            raise TokenError(f"Token algorithm is not allowed; this server accepts {expected_alg} only.")
+        if any(name in header for name in _FORBIDDEN_HEADERS):
+            raise TokenError("Token header carries a parameter this server refuses (jku, x5u, jwk, x5c, crit, b64).")
+        token_type = next((t for t in token_types if header.get("typ") == TYP[t]), None)
+        if token_type is None:
+            raise TokenError("Token has the wrong type for this endpoint.")
+        key = self._key(header)
+        try:
+            # Time claims are checked by the token classes, against the codec's clock and with exact types;
+            # PyJWT's own checks would read the wall clock and accept `true` as the NumericDate 1.
+            payload = jwt.decode(
+                token, key.verifying, algorithms=[expected_alg], audience=settings.JWT_AUDIENCE,
+                issuer=settings.JWT_ISSUER,
+                options={"require": ["exp", "iat", "jti", "sub", "iss", "aud"], "verify_sub": True,
+                         "verify_jti": True, "verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                         "verify_signature": verify},
+            )
+        except (jwt.PyJWTError, RecursionError, ValueError, TypeError, OverflowError):
+            raise TokenError("Token is invalid.") from None
+        if payload.get("token_type") != token_type:
+            raise TokenError("Token has the wrong type for this endpoint.")
+        return payload
+
+    def _header(self, segment: str) -> dict:
+        try:
+            header = json.loads(canonical_segment(segment))
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            raise TokenError("Token header is not valid JSON.") from None
+        if not isinstance(header, dict):
+            raise TokenError("Token header is not a JSON object.")
+        return header
+
+    def _key(self, header: dict) -> Key:
+        kid = header.get("kid")
+        key = keyring().verifying_key(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise TokenError("Token was signed with an unknown key.")
+        return key
+
+
+token_backend = TokenLabBackend()
