@@ -38,10 +38,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from denylist import conf
 from denylist.backends.base import RevocationBackend
 from denylist.backends.db import DatabaseRevocationBackend
 from denylist.entries import Entry, Query
@@ -183,7 +183,7 @@ class RedisRevocationBackend(RevocationBackend):
 
     def __init__(self, client=None, key: str | None = None):
         self._client = client
-        self.key = key or getattr(settings, "REVOCATION_REDIS_KEY", "tokenlab:revocations")
+        self.key = key or conf.setting("REVOCATION_REDIS_KEY")
         self._script = None
         self._circuit_open_until = 0.0
 
@@ -198,7 +198,7 @@ class RedisRevocationBackend(RevocationBackend):
 
     @property
     def lease_ms(self) -> int:
-        return settings.REVOCATION_LEASE_SECONDS * 1000
+        return conf.setting("REVOCATION_LEASE_SECONDS") * 1000
 
     def _circuit_open(self) -> bool:
         return time.monotonic() < self._circuit_open_until
@@ -280,7 +280,7 @@ class RedisRevocationBackend(RevocationBackend):
         # Redis missed these entries. Readers elsewhere may still hold a lease granted without them: wait until
         # every such lease has run out before acknowledging (the caller's response is sent after this returns).
         # The extra second absorbs clock skew between the hosts that grant and check leases.
-        self.sleep(settings.REVOCATION_LEASE_SECONDS + 1)
+        self.sleep(conf.setting("REVOCATION_LEASE_SECONDS") + 1)
 
     # --- reads --------------------------------------------------------------------------------------------------
     def fields(self, query: Query) -> list[str]:
