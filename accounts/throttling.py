@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
 from accounts.network import address_block
-from config.outages import BackendUnavailable
+from httpkit.outages import BackendUnavailable
 
 _LOCAL_LOCK = threading.Lock()
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -68,8 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.outages.ServiceUnavailableMiddleware",
-    "config.requestguard.RequestCharsetMiddleware",
+    "httpkit.outages.ServiceUnavailableMiddleware",
+    "httpkit.requestguard.RequestCharsetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -239,8 +239,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only: form and multipart bodies are 415 (the API speaks JSON), and malformed JSON is a 4xx, never a 500.
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.StrictJSONParser"],
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["httpkit.parsers.StrictJSONParser"],
+    "EXCEPTION_HANDLER": "httpkit.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.health import healthz
+from httpkit.health import healthz
 from jwt_demo.views import JWKSView
 
-handler400 = "config.errors.handler400"
-handler403 = "config.errors.handler403"
-handler404 = "config.errors.handler404"
-handler500 = "config.errors.handler500"
+handler400 = "httpkit.errors.handler400"
+handler403 = "httpkit.errors.handler403"
+handler404 = "httpkit.errors.handler404"
+handler500 = "httpkit.errors.handler500"
 
 urlpatterns = [
     path("", include("workshop.urls")),

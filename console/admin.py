@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from accounts import services
 from accounts.models import AuthEvent, User
-from config.adminguard import StrictInputAdminMixin
+from httpkit.adminguard import StrictInputAdminMixin
 from jwt_demo import services as jwt_services
 from jwt_demo.models import TokenFamily, is_family_id
 from sessions_demo import services as session_services

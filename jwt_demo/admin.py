@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 
-from config.adminguard import StrictInputAdminMixin
+from httpkit.adminguard import StrictInputAdminMixin
 from jwt_demo import services
 from jwt_demo.models import RefreshToken, TokenFamily
 

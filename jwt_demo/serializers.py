@@ -14,7 +14,7 @@ from rest_framework_simplejwt import serializers as simplejwt
 from accounts import services as accounts
 from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
-from config.fields import StrictCharField
+from httpkit.fields import StrictCharField
 from jwt_demo import services
 from jwt_demo.tokens import RefreshToken
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from config.adminguard import StrictInputAdminMixin
+from httpkit.adminguard import StrictInputAdminMixin
 from resources.models import Note
 
 

@@ -13,7 +13,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.fields import StrictCharField
+from httpkit.fields import StrictCharField
 from resources import selectors, services
 from resources.models import Note
 

@@ -9,7 +9,7 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from accounts.network import client_ip, user_agent
-from config.outages import BackendUnavailable, is_outage, service_unavailable_response
+from httpkit.outages import BackendUnavailable, is_outage, service_unavailable_response
 
 LAST_SEEN_KEY = "_tokenlab_seen"
 

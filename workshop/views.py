@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from bench.charts import report_charts
 from bench.report import report_load
-from config.fields import StrictCharField
+from httpkit.fields import StrictCharField
 from workshop.attacks import SCENARIOS, scenario_run
 from workshop.inspection import MAX_INPUT, token_inspect
 

@@ -13,7 +13,7 @@ class RevocationBackend:
     - `revoke()` returns only once the entries are durable: a revocation that was acknowledged is never lost,
       whatever happens to a cache afterwards.
     - `is_revoked()` returns True or False only when it knows. When it cannot find out (the database and the
-      cache are both unreachable) it raises config.outages.BackendUnavailable (or the driver's error, which the
+      cache are both unreachable) it raises httpkit.outages.BackendUnavailable (or the driver's error, which the
       outage middleware maps to 503) — it never answers False for "I could not check" (no fail-open).
     - Entries of kind USER keep the latest cut-off: revoking a user twice never moves the cut-off back.
     - `purge()` deletes entries whose `expires_at` is before `now` and returns how many it deleted.

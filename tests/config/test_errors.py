@@ -10,7 +10,7 @@ from django.http import Http404
 from django.test import RequestFactory
 from rest_framework import exceptions
 
-from config import errors
+from httpkit import errors
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
 
-from config.outages import RETRY_AFTER_SECONDS
+from httpkit.outages import RETRY_AFTER_SECONDS
 
 
 def _database() -> str:

@@ -11,7 +11,7 @@ import codecs
 
 from django.http import HttpResponse
 
-from config.errors import is_api_path, json_error
+from httpkit.errors import is_api_path, json_error
 
 # Canonical codec names (`codecs.lookup(name).name`) a body may declare. Latin-1 and ASCII decode every byte
 # string without error and are still sent by old HTTP clients; JSON bodies are held to UTF-8 by the parser.

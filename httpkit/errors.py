@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.outages import is_outage, service_unavailable_response
+from httpkit.outages import is_outage, service_unavailable_response
 
 logger = logging.getLogger(__name__)
 
