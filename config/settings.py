@@ -64,7 +64,6 @@ INSTALLED_APPS = [
     "jwt_demo",
     "workshop",
     "bench",
-    "config.apps.TokenLabConfig",
 ]
 
 MIDDLEWARE = [

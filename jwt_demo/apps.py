@@ -6,4 +6,5 @@ class JwtDemoConfig(AppConfig):
     verbose_name = "JWT door"
 
     def ready(self) -> None:
-        from jwt_demo import schema  # noqa: F401
+        # Importing registers the deployment checks and the module's other hooks.
+        from jwt_demo import checks, schema  # noqa: F401

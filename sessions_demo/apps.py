@@ -6,4 +6,5 @@ class SessionsDemoConfig(AppConfig):
     verbose_name = "Session door"
 
     def ready(self) -> None:
-        from sessions_demo import receivers  # noqa: F401
+        # Importing registers the deployment checks and the module's other hooks.
+        from sessions_demo import checks, receivers  # noqa: F401

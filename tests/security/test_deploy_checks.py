@@ -1,4 +1,4 @@
-"""Deployment checks (config/checks.py): clean with production-like settings, and each one fires when it should."""
+"""Deployment checks (each app's checks.py): clean with production-like settings, and each one fires when it should."""
 
 import os
 import subprocess

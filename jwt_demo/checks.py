@@ -1,7 +1,7 @@
-"""Deployment checks (`manage.py check --deploy`): the settings a Token Lab in production must not get wrong.
+"""Deployment checks (`manage.py check --deploy`) of the JWT door: its keys and its token policy.
 
-Each check names the threat and the policy it follows. Registered with `deploy=True`, so they run under
-`--deploy` only; `--fail-level WARNING` in CI makes every one of them blocking.
+Registered with `deploy=True` (in this app's `ready()`), so they run under `--deploy` only; `--fail-level WARNING`
+in CI makes every one of them blocking.
 """
 
 import math
@@ -13,7 +13,6 @@ from django.core.checks import Error, Tags, Warning, register
 MIN_HMAC_KEY_BYTES = 32  # RFC 7518 §3.2: a key of at least the hash output size (256 bits for HS256)
 MIN_KEY_ENTROPY_BITS_PER_CHAR = 3.0  # a real random key is ~4.x (hex) to ~6 (base64); "aaaa..." is 0
 MAX_ACCESS_LIFETIME = 3600  # RFC 9700 §4.14 / OWASP JWT cheat sheet: short-lived access tokens
-MAX_REDIS_SOCKET_TIMEOUT = 5.0
 
 
 def _shannon_bits_per_char(text: str) -> float:
@@ -64,7 +63,7 @@ def _asymmetric_key_errors() -> list:
 
 @register(Tags.security, deploy=True)
 def check_token_policy(app_configs=None, **kwargs):
-    """Short access tokens, the denylist on, DEBUG off, Secure cookies (the hybrid refresh cookie among them)."""
+    """Short access tokens, the denylist on, DEBUG off."""
     warnings = []
     if settings.ACCESS_TOKEN_LIFETIME > MAX_ACCESS_LIFETIME:
         warnings.append(Warning(
@@ -80,47 +79,6 @@ def check_token_policy(app_configs=None, **kwargs):
         warnings.append(Warning(
             "DEBUG is on: development keys derived from SECRET_KEY are accepted and errors show tracebacks.",
             id="tokenlab.W012"))
-    elif not settings.SESSION_COOKIE_SECURE:
-        warnings.append(Warning(
-            "SESSION_COOKIE_SECURE is off outside debug: the session cookie and the hybrid refresh cookie "
-            "(/jwt/hybrid/) would travel over plain HTTP.",
-            hint="Unset COOKIE_SECURE (it defaults to on).", id="tokenlab.W013"))
     return warnings
 
 
-@register(Tags.security, Tags.caches, deploy=True)
-def check_shared_cache(app_configs=None, **kwargs):
-    """Production without Redis: the login and refresh throttles count in each process's own memory."""
-    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    if settings.DEBUG or "redis" in backend.lower():
-        return []
-    return [Warning(
-        "DEBUG is off and the default cache is not Redis: the login and refresh throttles count per process, "
-        "so the real limit is the rate times the number of workers (and hosts).",
-        hint="Set REDIS_URL so every worker shares one counter (embedded mode is for a laptop).",
-        id="tokenlab.W022")]
-
-
-@register(Tags.security, Tags.caches, deploy=True)
-def check_redis_caches(app_configs=None, **kwargs):
-    """Every Redis cache: exceptions visible (the revocation store must see failures), socket timeouts set."""
-    problems = []
-    global_ignore = getattr(settings, "DJANGO_REDIS_IGNORE_EXCEPTIONS", False)
-    for alias, config in settings.CACHES.items():
-        if "redis" not in config.get("BACKEND", "").lower():
-            continue
-        options = config.get("OPTIONS", {})
-        if options.get("IGNORE_EXCEPTIONS", global_ignore):
-            problems.append(Error(
-                f"The Redis cache {alias!r} has IGNORE_EXCEPTIONS on: a Redis failure would read as "
-                "\"not revoked\" and as an empty throttle counter.",
-                hint="Remove IGNORE_EXCEPTIONS; Token Lab falls back to the database or answers 503 itself.",
-                id="tokenlab.E020"))
-        for option in ("SOCKET_TIMEOUT", "SOCKET_CONNECT_TIMEOUT"):
-            value = options.get(option)
-            if value is None or not 0 < float(value) <= MAX_REDIS_SOCKET_TIMEOUT:
-                problems.append(Warning(
-                    f"The Redis cache {alias!r} has {option} = {value!r}: a hung Redis would hold workers.",
-                    hint=f"Set it between 0 and {MAX_REDIS_SOCKET_TIMEOUT} s (REDIS_SOCKET_TIMEOUT).",
-                    id="tokenlab.W021"))
-    return problems
