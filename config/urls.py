@@ -3,7 +3,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from httpkit.health import healthz
+from jwt_demo.authentication import RejectInvalidBearer
 from jwt_demo.views import JWKSView
+from resources.api import resource_urlpatterns
+from sessions_demo.authentication import SessionAuthentication
 
 handler400 = "httpkit.errors.handler400"
 handler403 = "httpkit.errors.handler403"
@@ -12,6 +15,10 @@ handler500 = "httpkit.errors.handler500"
 
 urlpatterns = [
     path("", include("workshop.urls")),
+    # The same resources through the session door: a session cookie (with CSRF on writes), and a Bearer token that
+    # fails verification is refused even beside a valid cookie (API.md).
+    path("session/api/", include((resource_urlpatterns(
+        authentication_classes=[RejectInvalidBearer, SessionAuthentication], name_prefix="api"), "session-api"))),
     path("session/", include("sessions_demo.urls")),
     path("jwt/", include("jwt_demo.urls")),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),

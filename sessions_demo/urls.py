@@ -1,9 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from jwt_demo.authentication import RejectInvalidBearer
-from resources.api import resource_urlpatterns
 from sessions_demo import views
-from sessions_demo.authentication import SessionAuthentication
 
 app_name = "session"
 
@@ -15,7 +12,6 @@ urlpatterns = [
     path("devices/revoke-others/", views.devices_revoke_others_view, name="devices-revoke-others"),
     path("devices/<str:digest>/revoke/", views.device_revoke_view, name="device-revoke"),
     path("password/", views.password_view, name="password"),
-    # A Bearer token that fails verification is rejected here too, even beside a valid session cookie.
-    path("api/", include(resource_urlpatterns(authentication_classes=[RejectInvalidBearer, SessionAuthentication],
-                                              name_prefix="api"))),
+    # The session door's API (/session/api/) is mounted in config/urls.py: it also refuses an invalid Bearer token,
+    # which only the JWT door can check, and the doors do not import each other.
 ]
