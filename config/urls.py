@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from httpkit.errors import api_urls
 from httpkit.health import healthz
 from jwt_demo.authentication import RejectInvalidBearer
 from jwt_demo.views import JWKSView
@@ -17,13 +18,15 @@ urlpatterns = [
     path("", include("workshop.urls")),
     # The same resources through the session door: a session cookie (with CSRF on writes), and a Bearer token that
     # fails verification is refused even beside a valid cookie (API.md).
-    path("session/api/", include((resource_urlpatterns(
-        authentication_classes=[RejectInvalidBearer, SessionAuthentication], name_prefix="api"), "session-api"))),
+    api_urls(path("session/api/", include((resource_urlpatterns(
+        authentication_classes=[RejectInvalidBearer, SessionAuthentication], name_prefix="api"), "session-api")))),
     path("session/", include("sessions_demo.urls")),
-    path("jwt/", include("jwt_demo.urls")),
-    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
+    api_urls(path("jwt/", include("jwt_demo.urls"))),
+    api_urls(path(".well-known/", include([path("jwks.json", JWKSView.as_view(), name="jwks")]))),
     path("healthz", healthz, name="healthz"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    api_urls(path("api/", include([
+        path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    ]))),
     path("admin/", admin.site.urls),
 ]

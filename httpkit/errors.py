@@ -1,17 +1,23 @@
-"""Token Lab's error responses: `{"detail", "code"}` JSON for every API failure, never a traceback."""
+"""Token Lab's error responses: `{"detail", "code"}` JSON for every API failure, never a traceback.
+
+JSON or HTML is the view's choice, not a list of URL prefixes kept here: a DRF view answers JSON, a template view
+HTML. A path that matches no view answers like the URL include it fell into, when that include is marked with
+`api_urls()` (`/jwt/nope/` is JSON, `/session/nope/` a page).
+"""
 
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import Resolver404, URLResolver, get_resolver
 from rest_framework import exceptions
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from httpkit.outages import is_outage, service_unavailable_response
 
 logger = logging.getLogger(__name__)
 
-API_PREFIXES = ("/jwt/", "/session/api/", "/api/", "/.well-known/", "/healthz", "/workshop/api/")
 
 
 def api_exception_handler(exc, context):
@@ -56,17 +62,37 @@ def json_error(status: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status)
 
 
-def is_api_path(path: str) -> bool:
-    return path.startswith(API_PREFIXES) and not path.startswith(("/session/login", "/api/docs"))
+def api_urls(resolver: URLResolver) -> URLResolver:
+    """Mark a URL include as an API: a path under it that matches no view gets a JSON error, not a page."""
+    resolver.json_errors = True
+    return resolver
+
+
+def wants_json(request) -> bool:
+    """Tell whether an error for this request should be JSON: the view's kind decides, or its API include."""
+    match = getattr(request, "resolver_match", None)
+    try:
+        match = match or get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
+    except Resolver404 as exc:
+        # Django lists every chain of patterns it tried; a chain longer than one went into an include whose
+        # prefix matched the path.
+        tried = (exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}).get("tried") or []
+        return any(getattr(pattern, "json_errors", False) for chain in tried for pattern in chain[:-1])
+    except ValueError:  # a path no resolver can even read (a NUL): not an API's business
+        return False
+    if getattr(match.func, "json_errors", False):  # a function view that speaks JSON (health)
+        return True
+    view = getattr(match.func, "cls", None) or getattr(match.func, "view_class", None)
+    return isinstance(view, type) and issubclass(view, APIView)
 
 
 def handler400(request, exception=None):
     if isinstance(exception, RequestDataTooBig):
         # Django reports a form body over DATA_UPLOAD_MAX_MEMORY_SIZE as a 400; RFC 9110 §15.5.14 names it 413.
-        if is_api_path(request.path):
+        if wants_json(request):
             return json_error(413, "Request body is too large.", "payload_too_large")
         return HttpResponse("Request body is too large.", status=413, content_type="text/plain; charset=utf-8")
-    if is_api_path(request.path):
+    if wants_json(request):
         return json_error(400, "Bad request.", "bad_request")
     from django.views.defaults import bad_request
 
@@ -74,7 +100,7 @@ def handler400(request, exception=None):
 
 
 def handler403(request, exception=None):
-    if is_api_path(request.path):
+    if wants_json(request):
         return json_error(403, "You do not have permission to perform this action.", "permission_denied")
     from django.views.defaults import permission_denied
 
@@ -82,7 +108,7 @@ def handler403(request, exception=None):
 
 
 def handler404(request, exception=None):
-    if is_api_path(request.path):
+    if wants_json(request):
         return json_error(404, "Not found.", "not_found")
     from django.views.defaults import page_not_found
 
@@ -90,7 +116,7 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
-    if is_api_path(request.path):
+    if wants_json(request):
         return json_error(500, "Internal server error.", "server_error")
     from django.views.defaults import server_error
 

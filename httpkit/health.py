@@ -42,3 +42,6 @@ def healthz(request):
     if failing:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+healthz.json_errors = True  # its errors are JSON too (httpkit.errors.wants_json)

@@ -11,7 +11,7 @@ import codecs
 
 from django.http import HttpResponse
 
-from httpkit.errors import is_api_path, json_error
+from httpkit.errors import json_error, wants_json
 
 # Canonical codec names (`codecs.lookup(name).name`) a body may declare. Latin-1 and ASCII decode every byte
 # string without error and are still sent by old HTTP clients; JSON bodies are held to UTF-8 by the parser.
@@ -36,7 +36,7 @@ class RequestCharsetMiddleware:
     def __call__(self, request):
         charset = getattr(request, "content_params", None) or {}
         if "charset" in charset and not charset_allowed(charset["charset"]):
-            if is_api_path(request.path):
+            if wants_json(request):
                 return json_error(415, DETAIL, "unsupported_media_type")
             return HttpResponse(DETAIL, status=415, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
