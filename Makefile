@@ -32,6 +32,7 @@ test: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 ## Production mode: gunicorn with 2 workers (set DATABASE_URL, REDIS_URL, SECRET_KEY, JWT_SIGNING_KEY).
 serve: install

@@ -1,6 +1,6 @@
 """The baseline's stand-in for authentication: an identity that is asserted, never proven.
 
-Mounted only by `bench.urls`, which exists only while `manage.py authbench` runs (in-process, or in the
+Mounted only by `config.bench_urls`, used only while `manage.py authbench` runs (in-process, or in the
 loopback gunicorn servers of `--http`). Never route it in `config.urls`: it is an open door by design.
 """
 

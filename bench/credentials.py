@@ -85,7 +85,7 @@ def login_jwt(transport: Transport, account: Account) -> tuple[Credential, float
 
 
 def login_drf_token(transport: Transport, account: Account) -> tuple[Credential, float]:
-    """Obtain a key from DRF's own `obtain_auth_token` view (mounted by bench.urls)."""
+    """Obtain a key from DRF's own `obtain_auth_token` view (mounted by config.bench_urls)."""
     headers, body = json_body({"username": account.username, "password": account.password})
     response, seconds = _timed(transport, "POST", "/bench/drf-token/token/", headers, body)
     key = _expect(response, HTTPStatus.OK, "POST /bench/drf-token/token/").json()["token"]

@@ -108,7 +108,7 @@ def _harness_overrides() -> dict:
     """Settings for the measuring process itself, the same for every variant."""
     hosts = list(settings.ALLOWED_HOSTS)
     return {
-        "ROOT_URLCONF": "bench.urls",
+        "ROOT_URLCONF": "config.bench_urls",
         "DEBUG": False,  # no query log: a query costs what it costs in production
         "ALLOWED_HOSTS": hosts if HOST in hosts or "*" in hosts else [*hosts, HOST],
         "SECURE_SSL_REDIRECT": False,

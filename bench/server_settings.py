@@ -18,7 +18,7 @@ if os.environ.get("AUTHBENCH_SERVER") != "1":
 _base = import_module(os.environ.get("AUTHBENCH_BASE_SETTINGS", "config.settings"))
 globals().update({name: value for name, value in vars(_base).items() if name.isupper()})
 
-ROOT_URLCONF = "bench.urls"
+ROOT_URLCONF = "config.bench_urls"
 DEBUG = False  # no query log: every variant's queries cost what they cost in production
 ALLOWED_HOSTS = ["127.0.0.1"]
 SECURE_SSL_REDIRECT = False  # plain HTTP on loopback

@@ -1,4 +1,4 @@
-"""The benchmark's URLconf: every route of the project, plus reference doors that exist only for `authbench`.
+"""The benchmark's URLconf (wiring, kept in config): every route of the project, plus reference doors for `authbench`.
 
 - `/bench/baseline/api/`: the resources behind `AssertedUserAuthentication` (no authentication at all);
 - `/bench/simplejwt/api/`: behind simplejwt's stock `JWTAuthentication` (verify, then load the user);
