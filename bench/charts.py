@@ -77,3 +77,66 @@ def report_charts(report: dict) -> list[Chart]:
         _chart("Bytes of the request", "The whole HTTP/1.1 request: request line, Host and the credential.",
                rows, lambda row: row["bytes"]["request"], lambda v: f"{v} B"),
     ]
+
+
+def scale_charts(report: dict) -> list[dict]:
+    """Return the `--scale` section's charts as Chart.js configurations' data (the page draws them with the vendored
+    Chart.js); [] when the report has no measured scale section. Every point is a number from the report."""
+    scale = report.get("scale") or {}
+    sizes = scale.get("sizes") or []
+    if not sizes:
+        return []
+    labels = scale["labels"]
+    doors = [key for key in sizes[0]["per_request"] if key != "baseline"]
+    size_labels = [f"{size['entries']:,}" for size in sizes]
+
+    def series(key, value):
+        return {"label": labels[key], "colour": DOOR_COLOURS.get(_door(key), "#5b6475"),
+                "data": [value(size, key) for size in sizes]}
+
+    charts = [
+        {"id": "scale-throughput", "type": "line", "title": "Per-request cost as entries grow",
+         "caption": "Throughput of each door as a multiple of the baseline, per number of live revocation entries.",
+         "x": "live revocation entries", "y": "× baseline req/s", "labels": size_labels,
+         "datasets": [series(k, lambda s, k: s["per_request"][k]["throughput_ratio"]) for k in doors]},
+        {"id": "scale-latency", "type": "line", "title": "p99 latency as entries grow",
+         "caption": "Tail latency of single requests, in milliseconds (baseline included).",
+         "x": "live revocation entries", "y": "p99 ms", "labels": size_labels,
+         "datasets": [series(k, lambda s, k: s["per_request"][k]["latency_ms"]["p99"])
+                      for k in ["baseline", *doors]]},
+        {"id": "scale-memory", "type": "bar", "title": "Redis memory of the revocation copy",
+         "caption": "MEMORY USAGE of the one hash, in MiB (exact, SAMPLES 0).",
+         "x": "live revocation entries", "y": "MiB", "labels": size_labels,
+         "datasets": [{"label": "revocation hash", "colour": "#b03a2e",
+                       "data": [round(s["memory"]["hash_bytes"] / 2**20, 3) for s in sizes]}]},
+        {"id": "scale-rebuild", "type": "bar", "title": "Rebuilding the copy after a flush",
+         "caption": f"Seconds until the rebuilt copy held a lease again (lease: {scale['lease_seconds']} s), and the "
+                    "p99 and slowest request meanwhile, in seconds.",
+         "x": "live revocation entries", "y": "seconds", "labels": size_labels,
+         "datasets": [
+             {"label": "until leased", "colour": "#b03a2e", "data": [s["rebuild"]["leased_after_s"] for s in sizes]},
+             {"label": "p99 request meanwhile", "colour": "#1f7a5a",
+              "data": [_seconds((s["rebuild"]["latency_ms"] or {}).get("p99")) for s in sizes]},
+             {"label": "slowest request meanwhile", "colour": "#6a3fb5",
+              "data": [_seconds((s["rebuild"]["latency_ms"] or {}).get("max")) for s in sizes]},
+         ]},
+    ]
+    http = scale.get("http") or {}
+    if http.get("rows"):
+        keys = list(http["rows"][0]["variants"])
+        charts.append({
+            "id": "scale-http", "type": "line", "title": "Throughput over HTTP by concurrent clients",
+            "caption": f"Requests per second against gunicorn ({http['workers']} sync workers per server) on "
+                       f"127.0.0.1, with {http['entries']:,} live revocation entries.",
+            "x": "concurrent clients", "y": "req/s", "labels": [str(r["clients"]) for r in http["rows"]],
+            "datasets": [{"label": labels[k], "colour": DOOR_COLOURS.get(_door(k), "#5b6475"),
+                          "data": [r["variants"][k]["throughput_rps"] for r in http["rows"]]} for k in keys]})
+    return charts
+
+
+def _door(key: str) -> str:
+    return "none" if key == "baseline" else key.split("-", 1)[0]
+
+
+def _seconds(ms):
+    return round(ms / 1000, 3) if ms is not None else None

@@ -9,7 +9,16 @@ Schema `tokenlab.authbench/1` (every time in ms, every size in bytes):
   p95, p99}, `db_queries` {per_request, auth, mean, max, tables}, `redis` {commands_per_request, auth, mean,
   round_trips_per_request, commands}, `bytes` {credential, request}, `revocation` {kind, summary, ...};
 - `login`: the password-checking request of each door's login, and the hash alone; `algorithms`: JWT sizes and
-  sign/verify cost per signing algorithm.
+  sign/verify cost per signing algorithm;
+- `doors`: Token Lab's session door and JWT door side by side (on Redis when the run has it, else on the
+  database), against the goal of issue 13: each at least 0.80x the baseline, within 10% of each other and of JWT
+  stateless, one Redis round trip and no authentication query per request, revocation delay 0 requests;
+- `scale` (with `--scale`, else null): `sizes` — per number of live revocation entries: `seed_s`,
+  `per_request` {variant: throughput_rps, throughput_ratio, latency_ms, db_queries, redis_commands,
+  redis_round_trips, redis_server_usec}, `memory` {fields, encoding, hash_bytes, bytes_per_entry,
+  server_used_bytes}, `rebuild` {leased_after_s, requests, clients, latency_ms {p50, p99, max}}; `http` {entries,
+  workers, rows: [{clients, variants: {variant: throughput_rps, throughput_ratio, latency_ms}}]};
+  `lease_seconds`, `rebuild_chunk`, `labels`, `doors`; or {skipped: why}.
 """
 
 import json
@@ -54,8 +63,52 @@ def _environment() -> dict:
     }
 
 
+GOAL_RATIO = 0.80  # each door's throughput, as a multiple of the baseline's
+GOAL_SPREAD = 0.10  # the doors within 10% of each other and of JWT stateless
+DOOR_PAIRS = (("session-cached-db", "jwt-revocation-redis"), ("session-db", "jwt-revocation-db"))
+
+
+def doors_compare(rows: list[dict]) -> dict | None:
+    """Return Token Lab's two doors side by side, and each part of the goal met or not; None if not measured."""
+    by_key = {row["key"]: row for row in rows if not row.get("skipped")}
+    pair = next(((s, j) for s, j in DOOR_PAIRS if s in by_key and j in by_key), None)
+    if pair is None:
+        return None
+    stateless = by_key.get("jwt-stateless")
+    doors = {}
+    for door, key in zip(("session", "jwt"), pair, strict=True):
+        row = by_key[key]
+        doors[door] = {"key": key, "label": row["label"], "throughput_ratio": row["ratios"]["throughput"],
+                       "p50_ratio": row["ratios"]["p50"], "p99_ratio": row["ratios"]["p99"],
+                       "redis_round_trips": row["redis"]["round_trips_per_request"],
+                       "redis_commands": row["redis"]["commands_per_request"],
+                       "auth_queries": row["db_queries"]["auth"],
+                       "revocation_accepted_after": row["revocation"].get("accepted_after_revoke")}
+    session, jwt = doors["session"]["throughput_ratio"], doors["jwt"]["throughput_ratio"]
+    reference = stateless["ratios"]["throughput"] if stateless else None
+
+    def within(a, b):
+        return a is not None and b is not None and abs(a - b) <= GOAL_SPREAD * max(a, b)
+
+    on_redis = pair[0] == DOOR_PAIRS[0][0]
+    goal = {
+        "at_least_0_80": all(d["throughput_ratio"] is not None and d["throughput_ratio"] >= GOAL_RATIO
+                             for d in doors.values()),
+        "doors_within_10pct": within(session, jwt),
+        "within_10pct_of_stateless": within(session, reference) and within(jwt, reference),
+        "one_round_trip": on_redis and all(d["redis_round_trips"] == 1 for d in doors.values()),
+        "no_auth_query": all(d["auth_queries"] == 0 for d in doors.values()),
+        "revocation_delay_0": all(d["revocation_accepted_after"] == 0 for d in doors.values()),
+    }
+    return {"on_redis": on_redis, "session": doors["session"], "jwt": doors["jwt"],
+            "rows": [doors["session"], doors["jwt"]],
+            "stateless_ratio": reference,
+            "session_to_jwt": round(session / jwt, 3) if session and jwt else None,
+            "goal": goal, "goal_met": all(goal.values())}
+
+
 def report_build(*, rows: list[dict], login: list[dict], algorithms: list[dict], parameters: dict,
-                 notes: list[str], seconds: float) -> dict:
+                 notes: list[str], seconds: float, scale: dict | None = None) -> dict:
     """Assemble the report and add every ratio to the baseline (the first row)."""
     base = rows[0]
     for row in rows:
@@ -78,8 +131,10 @@ def report_build(*, rows: list[dict], login: list[dict], algorithms: list[dict],
         "parameters": parameters | {"total_seconds": round(seconds, 1)},
         "baseline": base["key"],
         "variants": rows,
+        "doors": doors_compare(rows),
         "login": login,
         "algorithms": algorithms,
+        "scale": scale,
         "notes": [
             f"Measured {mode}, against {services}.",
             "Ratios divide by the baseline measured in the same run: req/s below 1 and latency above 1 mean "

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from bench import report as reporting
+from bench import scale as scaling
 from bench.algorithms import algorithms_measure
 from bench.credentials import LOGINS, BenchError, Credential, login_drf_token, login_jwt, login_session
 from bench.instruments import CostMeter, summarize
@@ -21,6 +22,7 @@ from bench.sandbox import bench_account, configured_database, redis_namespace, t
 from bench.servers import servers_running
 from bench.transport import HOST, InProcessTransport, Transport, wire_request
 from bench.variants import BASELINE, BY_KEY, SESSION_CACHE, VARIANTS, Variant
+from denylist.backends.redis import RedisRevocationBackend
 from jwt_demo.tokens import ACCESS, codec, new_id
 
 WARMUP_REQUESTS = 3
@@ -43,6 +45,10 @@ class Options:
     in_place: bool = False
     algorithms: bool = True
     only: tuple[str, ...] = ()
+    scale: bool = False
+    scale_sizes: tuple[int, ...] = scaling.SIZES
+    scale_clients: tuple[int, ...] = scaling.CLIENTS
+    scale_seconds: float = 1.5  # timed seconds per variant and size (and per variant and client count over HTTP)
 
 
 @dataclass
@@ -126,9 +132,12 @@ class Run:
         self.options = options
         self.progress = progress or (lambda message, detail=False: None)
         wanted = set(options.only) | {BASELINE} if options.only else None
+        if wanted is not None and options.scale:
+            wanted |= set(scaling.MEASURED)
         self.states = [State(v, skipped=_skip_reason(v, options)) for v in VARIANTS
                        if wanted is None or v.key in wanted]
         self.notes: list[str] = []
+        self.scale: dict | None = None
 
     @property
     def active(self) -> list[State]:
@@ -155,6 +164,8 @@ class Run:
                 self._count_in_process(in_process)
                 self._prepare_http(transports, account)
             self._rounds()
+            if self.options.scale:
+                self.scale = self._scale(stack, in_process, database_url, redis_overrides)
             self._revocations()
             self.notes += self._mode_notes()
             with override_settings(**BY_KEY[BASELINE].profile):
@@ -163,6 +174,7 @@ class Run:
         return reporting.report_build(
             rows=[self._row(s) for s in self.states], login=login, algorithms=algorithms,
             parameters=self._parameters(), notes=self.notes, seconds=time.perf_counter() - started,
+            scale=self.scale,
         )
 
     # --- phases -------------------------------------------------------------------------------------------------
@@ -229,6 +241,60 @@ class Run:
             self.progress(f"round {number + 1}/{rounds} done · "
                           f"{sum(s.samples.requests for s in active)} timed requests so far")
 
+    def _scale(self, stack, in_process: Transport, database_url: str, redis_overrides: dict) -> dict:
+        """Measure how cost grows with the number of live revocation entries (see bench.scale)."""
+        o = self.options
+        states = {s.variant.key: s for s in self.active if s.variant.key in scaling.MEASURED}
+        if not settings.REDIS_URL:
+            return {"skipped": "skipped: needs Redis (set REDIS_URL=redis://host:port/db)"}
+        if set(states) != set(scaling.MEASURED):
+            missing = ", ".join(sorted(set(scaling.MEASURED) - set(states)))
+            return {"skipped": f"skipped: {missing} could not be measured"}
+        client = _redis_client()
+        key = settings.REVOCATION_REDIS_KEY
+        session_keys = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:*:sess:*"
+        local = {k: State(s.variant, transport=in_process, credential=s.credential) for k, s in states.items()}
+        sizes, entries = [], 0
+        try:
+            for size in sorted(o.scale_sizes):
+                self.progress(f"scale: {size} revocation entries (seeding)")
+                seconds = scaling.seed(start=entries, stop=size, client=client, key=key)
+                entries = max(entries, size)
+                self.progress(f"scale: {size} revocation entries (per-request cost)")
+                row = {"entries": size, "seed_s": round(seconds, 2),
+                       "per_request": scaling.per_request(local, seconds=o.scale_seconds,
+                                                          rounds=max(1, min(o.rounds, 3)), client=client)}
+                row["memory"] = scaling.redis_memory(client, key)
+                self.progress(f"scale: {size} revocation entries (rebuild after a flush)")
+                row["rebuild"] = scaling.rebuild_after_flush(local, client=client, key=key,
+                                                             session_prefix=session_keys)
+                sizes.append(row)
+            http = self._scale_http(stack, states, database_url, redis_overrides, entries)
+        finally:
+            scaling.unseed(client, key)
+        return {"sizes": sizes, "http": http, "lease_seconds": settings.REVOCATION_LEASE_SECONDS,
+                "rebuild_chunk": getattr(RedisRevocationBackend, "rebuild_chunk", None),
+                "labels": scaling.scale_labels(), "doors": list(scaling.DOORS)}
+
+    def _scale_http(self, stack, states: dict, database_url: str, redis_overrides: dict, entries: int) -> dict:
+        o = self.options
+        if o.http:
+            transports = {k: s for k, s in states.items()}
+        else:
+            profiles = {self._profile_key(s.variant): s.variant.environment() for s in states.values()}
+            self.progress(f"scale: starting {len(profiles)} gunicorn server(s) on {HOST}")
+            servers = stack.enter_context(servers_running(
+                profiles, database_url=database_url, redis_overrides=redis_overrides, workers=o.workers,
+                port=o.port))
+            # The credentials made in this process work on the servers: same database, same Redis keys.
+            transports = {k: State(s.variant, transport=servers[self._profile_key(s.variant)],
+                                   credential=s.credential) for k, s in states.items()}
+        rows = []
+        for clients in o.scale_clients:
+            self.progress(f"scale: HTTP, {clients} concurrent client(s)")
+            rows += scaling.http_clients(transports, clients=(clients,), seconds=o.scale_seconds * 2, rounds=2)
+        return {"entries": entries, "workers": o.workers, "rows": rows}
+
     def _revocations(self) -> None:
         for state in self.active:
             self.progress(f"revocation delay: {state.variant.label}")
@@ -289,7 +355,8 @@ class Run:
         o = self.options
         return {"mode": "http" if o.http else "in-process", "duration_s": o.duration, "requests": o.requests,
                 "rounds": o.rounds, "logins": o.logins, "workers": o.workers if o.http else None,
-                "concurrency": o.concurrency if o.http else 1, "throwaway_database": not o.in_place}
+                "concurrency": o.concurrency if o.http else 1, "throwaway_database": not o.in_place,
+                "scale": o.scale}
 
 
 def run(options: Options, progress=None) -> dict:

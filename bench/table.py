@@ -14,7 +14,7 @@ def _columns(rows: list[list[str]], right: set[int]) -> list[str]:
 
 
 def variants_table(report: dict) -> list[str]:
-    header = ["variant", "req/s x", "p50 x", "p95 x", "p99 x", "DB q/req", "auth q", "Redis cmd/req",
+    header = ["variant", "req/s x", "p50 x", "p95 x", "p99 x", "DB q/req", "auth q", "Redis cmd/req", "Redis RT",
               "cred B", "request B", "revocation delay"]
     rows = [header]
     skipped = []
@@ -26,10 +26,11 @@ def variants_table(report: dict) -> list[str]:
         rows.append([
             row["label"], _num(ratios["throughput"]), _num(ratios["p50"]), _num(ratios["p95"]),
             _num(ratios["p99"]), str(db["per_request"]), f"{db['auth']:+d}", str(redis["commands_per_request"]),
+            str(redis["round_trips_per_request"]),
             str(row["bytes"]["credential"]) if row["bytes"]["credential"] else "-", str(row["bytes"]["request"]),
             row["revocation"]["summary"],
         ])
-    lines = _columns(rows, right=set(range(1, 10)))
+    lines = _columns(rows, right=set(range(1, 11)))
     base = next(r for r in report["variants"] if r["key"] == report["baseline"])
     latency = base["latency_ms"]
     lines.append("")
@@ -58,6 +59,75 @@ def algorithms_table(report: dict) -> list[str]:
     return _columns(rows, right={1, 2, 3, 4, 5})
 
 
+def doors_table(report: dict) -> list[str]:
+    doors = report.get("doors")
+    if not doors:
+        return []
+    where = "Redis" if doors["on_redis"] else "the database (no Redis in this run)"
+    rows = [[f"Token Lab's two doors, on {where}", "req/s x", "p50 x", "p99 x", "Redis RT", "auth q",
+             "revoked after"]]
+    for door in ("session", "jwt"):
+        d = doors[door]
+        rows.append([d["label"], _num(d["throughput_ratio"]), _num(d["p50_ratio"]), _num(d["p99_ratio"]),
+                     str(d["redis_round_trips"]), f"{d['auth_queries']:+d}",
+                     f"{d['revocation_accepted_after']} requests"])
+    lines = _columns(rows, right={1, 2, 3, 4, 5})
+    goal = doors["goal"]
+    marks = {True: "met", False: "MISSED"}
+    lines.append(f"session/JWT throughput: {_num(doors['session_to_jwt'])}; JWT stateless: "
+                 f"{_num(doors['stateless_ratio'])}x")
+    lines.append("goal: " + "; ".join([
+        f">= 0.80x baseline {marks[goal['at_least_0_80']]}",
+        f"doors within 10% {marks[goal['doors_within_10pct']]}",
+        f"within 10% of stateless {marks[goal['within_10pct_of_stateless']]}",
+        f"1 Redis round trip {marks[goal['one_round_trip']]}",
+        f"0 auth queries {marks[goal['no_auth_query']]}",
+        f"revocation delay 0 {marks[goal['revocation_delay_0']]}",
+    ]))
+    return lines
+
+
+def scale_table(report: dict) -> list[str]:
+    scale = report.get("scale")
+    if not scale:
+        return []
+    if scale.get("skipped"):
+        return [f"scale: {scale['skipped']}"]
+    labels = scale["labels"]
+    rows = [["live revocation entries", "variant", "req/s x", "p50 ms", "p99 ms", "Redis RT", "DB q",
+             "server us/call"]]
+    for size in scale["sizes"]:
+        for key, row in size["per_request"].items():
+            usec = ", ".join(f"{c} {v:g}" for c, v in row["redis_server_usec"].items()) or "-"
+            rows.append([f"{size['entries']:,}", labels[key], _num(row["throughput_ratio"]),
+                         _num(row["latency_ms"]["p50"], 3), _num(row["latency_ms"]["p99"], 3),
+                         str(row["redis_round_trips"]), str(row["db_queries"]), usec])
+    lines = _columns(rows, right={0, 2, 3, 4, 5, 6})
+    rows = [["live revocation entries", "seeded in s", "hash bytes", "B/entry", "encoding", "rebuilt (leased) in s",
+             "requests meanwhile", "p50 ms", "p99 ms", "max ms"]]
+    for size in scale["sizes"]:
+        memory, rebuild = size["memory"], size["rebuild"]
+        latency = rebuild["latency_ms"] or {}
+        rows.append([f"{size['entries']:,}", _num(size["seed_s"]), f"{memory['hash_bytes']:,}",
+                     _num(memory["bytes_per_entry"], 1), str(memory["encoding"]), _num(rebuild["leased_after_s"], 3),
+                     str(rebuild["requests"]), _num(latency.get("p50"), 1), _num(latency.get("p99"), 1),
+                     _num(latency.get("max"), 1)])
+    lines += ["", *_columns(rows, right={0, 1, 2, 3, 5, 6, 7, 8, 9})]
+    lines.append(f"(lease {scale['lease_seconds']} s; the copy is rebuilt by the requests that find it gone, "
+                 f"{scale['rebuild_chunk'] or 'all'} entries per request; requests meanwhile come from "
+                 f"{scale['sizes'][0]['rebuild']['clients'] if scale['sizes'] else '-'} in-process clients)")
+    http = scale["http"]
+    rows = [[f"HTTP, {http['entries']:,} entries, {http['workers']} workers", *[
+        f"{labels[k]}" for k in http["rows"][0]["variants"]]]] if http["rows"] else []
+    for row in http["rows"]:
+        rows.append([f"{row['clients']} client(s)", *[
+            f"{v['throughput_rps']:.0f} req/s ({_num(v['throughput_ratio'])}x) p99 {v['latency_ms']['p99']:.1f} ms"
+            if v["throughput_rps"] else "-" for v in row["variants"].values()]])
+    if rows:
+        lines += ["", *_columns(rows, right=set())]
+    return lines
+
+
 def report_text(report: dict) -> str:
     """Return every table of the report, with a title line and the report's notes."""
     params, env = report["parameters"], report["environment"]
@@ -67,6 +137,10 @@ def report_text(report: dict) -> str:
              f"{bound} per variant, JWT {env['jwt_algorithm']}, {params['total_seconds']:g} s in all")
     lines = [title, "ratios are to the baseline measured in this run (x = times the baseline)", ""]
     lines += variants_table(report)
+    if report.get("doors"):
+        lines += ["", *doors_table(report)]
+    if report.get("scale"):
+        lines += ["", *scale_table(report)]
     if report["login"]:
         lines += ["", *login_table(report)]
     if report["algorithms"]:

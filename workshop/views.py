@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bench.charts import report_charts
+from bench.charts import report_charts, scale_charts
 from bench.report import report_load
 from httpkit.fields import StrictCharField
 from workshop.attacks import SCENARIOS, scenario_run
@@ -53,6 +53,7 @@ def benchmark(request):
     report, error = report_load()
     return render(request, "workshop/bench.html", {
         "report": report, "error": error, "charts": report_charts(report) if report else [],
+        "scale_charts": scale_charts(report) if report else [],
     })
 
 

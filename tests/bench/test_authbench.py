@@ -39,7 +39,7 @@ def test_tiny_run_prints_every_variant_and_writes_the_same_report_twice(tiny_run
     assert report["baseline"] == "baseline"
     assert report["parameters"] | {"total_seconds": 0} == {
         "mode": "in-process", "duration_s": 3.0, "requests": 20, "rounds": 2, "logins": 1, "workers": None,
-        "concurrency": 1, "throwaway_database": False, "total_seconds": 0}
+        "concurrency": 1, "throwaway_database": False, "scale": False, "total_seconds": 0}
     assert saved == report
     for row in report["variants"]:
         if row["skipped"]:
@@ -217,3 +217,25 @@ def test_over_http_against_gunicorn(tmp_path):
     assert by_key["session-db"]["db_queries"]["auth"] == 1  # counted in-process on the same code
     assert by_key["jwt-revocation-db"]["revocation"]["accepted_after_revoke"] == 0
     assert by_key["jwt-stateless"]["revocation"]["kind"] == "until_exp"
+
+
+def test_the_two_doors_side_by_side_against_the_goal(tiny_run):
+    out, report, _saved = tiny_run
+    doors = report["doors"]
+    assert set(doors["goal"]) == {"at_least_0_80", "doors_within_10pct", "within_10pct_of_stateless",
+                                  "one_round_trip", "no_auth_query", "revocation_delay_0"}
+    assert doors["goal_met"] == all(doors["goal"].values())
+    assert doors["rows"] == [doors["session"], doors["jwt"]]
+    assert doors["goal"]["revocation_delay_0"] is True
+    if settings.REDIS_URL:
+        assert (doors["on_redis"], doors["session"]["key"], doors["jwt"]["key"]) == \
+            (True, "session-cached-db", "jwt-revocation-redis")
+        assert [(d["redis_round_trips"], d["auth_queries"]) for d in doors["rows"]] == [(1, 0), (1, 0)]
+        assert doors["goal"]["one_round_trip"] is doors["goal"]["no_auth_query"] is True
+    else:
+        assert (doors["on_redis"], doors["session"]["key"], doors["jwt"]["key"]) == \
+            (False, "session-db", "jwt-revocation-db")
+        assert [(d["redis_round_trips"], d["auth_queries"]) for d in doors["rows"]] == [(0, 1), (0, 1)]
+        assert doors["goal"]["one_round_trip"] is False
+    assert "Token Lab's two doors, on " in out
+    assert "goal: >= 0.80x baseline " in out

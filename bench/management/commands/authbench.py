@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from bench.credentials import BenchError
 from bench.report import latest_report_path, report_save
 from bench.runner import Options, run
+from bench.scale import CLIENTS, SIZES
 from bench.table import report_text
 from bench.variants import VARIANTS
 
@@ -22,6 +23,16 @@ def _positive(kind):
 
     parse.__name__ = kind.__name__
     return parse
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    values = tuple(int(part) for part in text.split(","))
+    if not values or any(v <= 0 for v in values):
+        raise ValueError(text)
+    return values
+
+
+_sizes.__name__ = "list of positive integers"
 
 
 class Command(BaseCommand):
@@ -46,6 +57,17 @@ class Command(BaseCommand):
         parser.add_argument("--only", action="append", choices=[v.key for v in VARIANTS], default=[],
                             help="measure only this variant (repeatable; the baseline is always measured)")
         parser.add_argument("--no-algorithms", action="store_true", help="skip the HS256/RS256/ES256/EdDSA section")
+        scale = parser.add_argument_group("how cost grows")
+        scale.add_argument("--scale", action="store_true",
+                           help="also measure per-request cost, Redis memory and rebuild time with 10^2, 10^4 and "
+                                "10^6 live revocation entries, and HTTP throughput with 1-16 clients (needs Redis; "
+                                "starts gunicorn servers on 127.0.0.1 unless --http already does)")
+        scale.add_argument("--scale-sizes", type=_sizes, default=None, metavar="N,N,...",
+                           help="numbers of live revocation entries (default 100,10000,1000000)")
+        scale.add_argument("--scale-clients", type=_sizes, default=None, metavar="N,N,...",
+                           help="concurrent HTTP clients (default 1,2,4,8,16)")
+        scale.add_argument("--scale-seconds", type=_positive(float), default=1.5,
+                           help="timed seconds per variant at each size and client count (default 1.5)")
         parser.add_argument("--in-place", action="store_true",
                             help="use the configured database instead of a throwaway one (the bench account "
                                  "and its rows are deleted afterwards)")
@@ -62,15 +84,22 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # Both modes mount the baseline door, which takes the caller's word (`X-Bench-User`) for who it is:
         # `--in-place` against the configured database, `--http` on loopback ports any local process can reach.
+        # `--scale` starts the same servers for its HTTP part.
         if (options["in_place"] or options["http"]) and not settings.DEBUG and not options["allow_production"]:
             raise CommandError("--in-place and --http serve an unauthenticated benchmark door (X-Bench-User); with "
                                "DEBUG off they are refused. Run with DEBUG=1, or pass --allow-production if this "
                                "is not a production server.")
+        if options["scale"] and not settings.DEBUG and not options["allow_production"]:
+            raise CommandError("--scale serves an unauthenticated benchmark door (X-Bench-User) over HTTP on "
+                               "127.0.0.1; with DEBUG off it is refused. Run with DEBUG=1, or pass "
+                               "--allow-production if this is not a production server.")
         run_options = Options(
             duration=options["duration"], requests=options["requests"], rounds=options["rounds"],
             logins=options["logins"], http=options["http"], workers=options["workers"],
             concurrency=options["concurrency"], port=options["port"], in_place=options["in_place"],
-            algorithms=not options["no_algorithms"], only=tuple(options["only"]),
+            algorithms=not options["no_algorithms"], only=tuple(options["only"]), scale=options["scale"],
+            scale_sizes=options["scale_sizes"] or SIZES, scale_clients=options["scale_clients"] or CLIENTS,
+            scale_seconds=options["scale_seconds"],
         )
         interactive = hasattr(self.stderr, "isatty") and self.stderr.isatty()
 

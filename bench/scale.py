@@ -1,0 +1,243 @@
+"""How cost grows (`authbench --scale`): the revocation store filled with 10², 10⁴ and 10⁶ live entries.
+
+For each size: the per-request cost of Token Lab's two doors on Redis (time as a ratio to the baseline measured
+in the same slices, Redis commands and round trips, DB queries, and the Redis server's own µs per call), the
+Redis memory the copy takes, and what happens when the copy is lost — the time until the rebuilt copy holds a
+lease again, and the latency of the requests served meanwhile. Then, at the largest size, throughput over HTTP
+with 1, 2, 4, 8 and 16 concurrent clients.
+
+Entries are made fast and in bulk: one INSERT … SELECT over a generated series in the database, pipelined
+HSETs of the same values into the Redis copy (as the writers' pushes would have left them). They are revocations
+of made-up token ids (`scale-…`) that match no credential of the run, so every measured request is accepted.
+"""
+
+import statistics
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, connections
+from django.test import override_settings
+
+from bench.credentials import BenchError
+from bench.instruments import CostMeter, summarize
+from bench.measure import Samples, percentile, run_slice
+from bench.transport import InProcessTransport
+from bench.variants import BASELINE, BY_KEY, REVOCATION_REDIS, SESSION_CACHED_DB
+from denylist import revocation
+from denylist.backends.redis import LEASE_FIELD
+from denylist.models import Revocation
+
+SIZES = (100, 10_000, 1_000_000)
+CLIENTS = (1, 2, 4, 8, 16)
+DOORS = ("session-cached-db", "jwt-revocation-redis")  # Token Lab's two doors on Redis
+MEASURED = (BASELINE, *DOORS)
+REASON = "authbench-scale"
+KEY_PREFIX = "scale-"
+_REDIS_BATCH = 20_000  # fields per HSET
+_PIPELINE_BATCHES = 5  # HSETs per round trip
+REBUILD_CLIENTS = 2  # in-process clients sending requests while the copy is rebuilt, as two workers would
+REBUILD_TIMEOUT = 120.0
+# Both doors work under this one profile (the JWT door ignores the session engine): used while rebuilding.
+_BOTH_DOORS = {"SESSION_ENGINE": SESSION_CACHED_DB, "REVOCATION_BACKEND": REVOCATION_REDIS,
+               "REVOCATION_ENABLED": True}
+
+
+def _field(number: int) -> str:
+    return f"j:{KEY_PREFIX}{number:012d}"
+
+
+def seed(*, start: int, stop: int, client, key: str) -> float:
+    """Add revocation entries numbered [start, stop) to the database and to the Redis copy; return seconds."""
+    if stop <= start:
+        return 0.0
+    started = time.perf_counter()
+    expires = datetime.now(tz=UTC) + timedelta(days=1)
+    table = connection.ops.quote_name(Revocation._meta.db_table)
+    columns = "kind, key, user_id, cutoff_ms, expires_at, reason, synced, created"
+    if connection.vendor == "postgresql":
+        sql = (f"INSERT INTO {table} ({columns}) SELECT 'j', %s || lpad(g::text, 12, '0'), NULL, NULL, %s, %s, "
+               f"true, now() FROM generate_series(%s, %s) AS g")
+        params = [KEY_PREFIX, expires, REASON, start, stop - 1]
+    else:
+        sql = (f"INSERT INTO {table} ({columns}) WITH RECURSIVE series(g) AS (SELECT %s UNION ALL SELECT g + 1 "
+               f"FROM series WHERE g < %s) SELECT 'j', %s || printf('%%012d', g), NULL, NULL, %s, %s, 1, %s "
+               f"FROM series")
+        params = [start, stop - 1, KEY_PREFIX, expires, REASON, datetime.now(tz=UTC)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    value = str(int(expires.timestamp()))
+    pipe = client.pipeline(transaction=False)
+    queued = 0
+    for first in range(start, stop, _REDIS_BATCH):
+        pipe.hset(key, mapping={_field(n): value for n in range(first, min(first + _REDIS_BATCH, stop))})
+        queued += 1
+        if queued == _PIPELINE_BATCHES:
+            pipe.execute()
+            queued = 0
+    if queued:
+        pipe.execute()
+    return time.perf_counter() - started
+
+
+def unseed(client, key: str) -> None:
+    """Delete the made-up entries from the database (the Redis copy goes with the run's key space)."""
+    Revocation.objects.filter(reason=REASON).delete()
+
+
+def redis_memory(client, key: str) -> dict:
+    """Return the copy's size: fields, encoding, bytes of the hash (exact), and the server's used memory."""
+    hash_bytes = client.memory_usage(key, samples=0) or 0
+    fields = client.hlen(key)
+    encoding = client.object("encoding", key)
+    return {
+        "fields": fields,
+        "encoding": encoding.decode() if isinstance(encoding, bytes) else encoding,
+        "hash_bytes": hash_bytes,
+        "bytes_per_entry": round(hash_bytes / fields, 1) if fields else None,
+        "server_used_bytes": client.info("memory")["used_memory"],
+    }
+
+
+def _server_usec(client) -> dict:
+    stats = client.info("commandstats")
+    return {name.removeprefix("cmdstat_"): (s["calls"], s["usec"]) for name, s in stats.items()}
+
+
+def _usec_per_call(before: dict, after: dict, command: str) -> float | None:
+    calls = after.get(command, (0, 0))[0] - before.get(command, (0, 0))[0]
+    usec = after.get(command, (0, 0))[1] - before.get(command, (0, 0))[1]
+    return round(usec / calls, 2) if calls else None
+
+
+def per_request(states: dict, *, seconds: float, rounds: int, client) -> dict:
+    """Time the baseline and both doors in interleaved slices; return a row per variant."""
+    samples = {key: Samples() for key in states}
+    counts = {key: [] for key in states}
+    server = {key: {} for key in states}
+    keys = list(states)
+    for number in range(rounds):
+        shift = number % len(keys)
+        for key in keys[shift:] + keys[:shift]:
+            state = states[key]
+            with override_settings(**state.variant.profile):
+                meter = CostMeter(client)
+                before = _server_usec(client)
+                with meter.active():
+                    run_slice(state.transport, state.variant.path, state.credential, Samples(), seconds=0,
+                              max_requests=1)
+                    run_slice(state.transport, state.variant.path, state.credential, samples[key],
+                              seconds=seconds / rounds, max_requests=None, meter=meter)
+                after = _server_usec(client)
+                counts[key] += meter.done[1:]
+                for command in ("hmget", "evalsha"):
+                    if (usec := _usec_per_call(before, after, command)) is not None:
+                        server[key].setdefault(command, []).append(usec)
+    base = samples[BASELINE].summary()
+    rows = {}
+    for key in keys:
+        summary = samples[key].summary()
+        cost = summarize(counts[key])
+        rows[key] = {
+            "throughput_rps": summary["throughput_rps"],
+            "throughput_ratio": round(summary["throughput_rps"] / base["throughput_rps"], 3)
+            if summary["throughput_rps"] and base["throughput_rps"] else None,
+            "latency_ms": summary["latency_ms"],
+            "requests": summary["requests"],
+            "db_queries": cost["db_queries"]["per_request"] if cost["db_queries"] else None,
+            "redis_commands": cost["redis"]["commands_per_request"] if cost["redis"] else None,
+            "redis_round_trips": cost["redis"]["round_trips_per_request"] if cost["redis"] else None,
+            "redis_server_usec": {c: round(statistics.median(v), 2) for c, v in server[key].items()},
+        }
+    return rows
+
+
+def _lease_held(client, key: str) -> bool:
+    raw = client.hget(key, LEASE_FIELD)
+    return raw is not None and raw.isdigit() and int(raw) > revocation.now_ms()
+
+
+def rebuild_after_flush(states: dict, *, client, key: str, session_prefix: str) -> dict:
+    """Lose the Redis copy (and the cached sessions), then serve both doors from `REBUILD_CLIENTS` in-process
+    clients until the copy holds a lease again. Return how long that took and what the requests saw."""
+    doors = [states[k] for k in DOORS]
+    stale = list(client.scan_iter(match=f"{session_prefix}*", count=1000))
+    client.delete(key, *stale)  # what FLUSHALL, a restart or an eviction does to the copy and the sessions
+    latencies: list[float] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+    lock = threading.Lock()
+    started = time.perf_counter()
+
+    def client_loop(offset: int) -> None:
+        transport = InProcessTransport()
+        mine = []
+        try:
+            number = offset
+            while not done.is_set():
+                state = doors[number % len(doors)]
+                number += 1
+                before = time.perf_counter()
+                response = transport.request("GET", state.variant.path, state.credential.headers)
+                mine.append(time.perf_counter() - before)
+                if response.status != 200:
+                    raise BenchError(f"GET {state.variant.path} answered {response.status} during the rebuild")
+        except BaseException as exc:  # noqa: BLE001 - handed to the measuring thread, which raises it
+            errors.append(exc)
+            done.set()
+        finally:
+            connections.close_all()
+            with lock:
+                latencies.extend(mine)
+
+    with override_settings(**_BOTH_DOORS):
+        threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(REBUILD_CLIENTS)]
+        for thread in threads:
+            thread.start()
+        leased_after = None
+        while time.perf_counter() - started < REBUILD_TIMEOUT and not errors:
+            if _lease_held(client, key):
+                leased_after = time.perf_counter() - started
+                break
+            time.sleep(0.005)
+        done.set()
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise BenchError(f"during the rebuild: {errors[0]}")
+    ordered = sorted(latencies)
+    return {
+        "leased_after_s": round(leased_after, 3) if leased_after is not None else None,
+        "requests": len(ordered),
+        "clients": REBUILD_CLIENTS,
+        "latency_ms": {
+            "p50": round(percentile(ordered, 50) * 1000, 2), "p99": round(percentile(ordered, 99) * 1000, 2),
+            "max": round(ordered[-1] * 1000, 2),
+        } if ordered else None,
+    }
+
+
+def http_clients(states: dict, *, clients: tuple[int, ...], seconds: float, rounds: int) -> list[dict]:
+    """Throughput and latency over HTTP per number of concurrent clients, for the baseline and both doors."""
+    rows = []
+    for count in clients:
+        samples = {key: Samples() for key in states}
+        keys = list(states)
+        for number in range(rounds):
+            shift = number % len(keys)
+            for key in keys[shift:] + keys[:shift]:
+                state = states[key]
+                run_slice(state.transport, state.variant.path, state.credential, samples[key],
+                          seconds=seconds / rounds, max_requests=None, concurrency=count)
+        summaries = {key: samples[key].summary() for key in keys}
+        base = summaries[BASELINE]["throughput_rps"]
+        rows.append({"clients": count, "variants": {
+            key: {"throughput_rps": s["throughput_rps"],
+                  "throughput_ratio": round(s["throughput_rps"] / base, 3) if base and s["throughput_rps"] else None,
+                  "latency_ms": s["latency_ms"]}
+            for key, s in summaries.items()}})
+    return rows
+
+
+def scale_labels() -> dict:
+    return {key: BY_KEY[key].label for key in MEASURED}
