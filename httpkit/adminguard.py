@@ -2,9 +2,9 @@
 
 PostgreSQL text cannot hold a NUL byte: psycopg refuses a query parameter containing one with `DataError`, which
 Django's admin does not expect (it treats `ValueError` and `ValidationError` as "no such object", nothing else).
-So `/admin/<app>/<model>/%00/change/`, `?door=%00` on a changelist, or a NUL in an action's selection was a 500
-with a traceback in the log; a selection the primary key cannot parse (`"x"` for an integer key) was a 500 on
-every database. Each now gets the answer Django gives a miss: "doesn't exist" for an object, the changelist's
+So `/admin/<app>/<model>/%00/change/`, `?door=%00` on a changelist, or a NUL in an action's selection would be a
+500, and so would a selection the primary key cannot parse (`"x"` for an integer key) on every database. Each
+gets the answer Django gives a miss: "doesn't exist" for an object, the changelist's
 "?e=1" page for a filter, a warning for a selection (API.md: no input ever yields a 5xx).
 """
 

@@ -57,8 +57,7 @@ def events(kind: str, **filters) -> int:
     return AuthEvent.objects.filter(kind=kind, **filters).count()
 
 
-# The premise changed with issue #8: this test used to send the right password, when every attempt counted.
-# Successful logins now give their slots back, so the guarantee under test is the one that matters: N
+# Successful logins give their slots back, so the guarantee under test is the one that matters: N
 # concurrent *wrong* passwords — on one account, or sprayed over many from one address — can never all slip
 # under the limit; exactly the rate is checked, the rest are refused before any hashing.
 @pytest.mark.parametrize("target", ["one-account", "many-accounts"])

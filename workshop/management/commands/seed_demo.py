@@ -48,8 +48,8 @@ class Command(BaseCommand):
             user.is_active = True
             user.set_password(password)
             user.save()
-            # Add only the demo notes that are missing. (get_or_create by title crashed with MultipleObjectsReturned
-            # once a participant had written a note with a demo note's title.)
+            # Add only the demo notes that are missing: a participant may have written a note with a demo note's
+            # title, so titles are not unique (get_or_create by title would raise MultipleObjectsReturned).
             present = set(Note.objects.filter(owner=user, title__in=titles).values_list("title", flat=True))
             Note.objects.bulk_create(Note(owner=user, title=title, body=f"A demo note of {username}'s.")
                                      for title in titles if title not in present)
