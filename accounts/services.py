@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import AuthEvent, User, acting_door, credentials_end
+from accounts.models import AuthEvent, User, acting_admin_note, acting_door, credentials_end
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ def auth_event_record(
     """Append one event to the auth-event log."""
     return AuthEvent.objects.create(
         kind=kind, user=user, username=(username or (user.get_username() if user else ""))[:150], door=door,
-        ip=ip, user_agent=user_agent[:300], detail=detail[:300],
+        ip=ip, user_agent=user_agent[:300], detail=(detail or acting_admin_note())[:300],
     )
 
 

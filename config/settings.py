@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "denylist",
     "sessions_demo",
     "jwt_demo",
+    "console",
     "workshop",
     "bench",
     "config.apps.TokenLabConfig",
@@ -169,6 +170,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "/session/login/"
 LOGIN_REDIRECT_URL = "/session/"
 SESSION_LAST_SEEN_INTERVAL = env_int("SESSION_LAST_SEEN_INTERVAL", 60, minimum=0)
+# Auth events older than this are deleted by `manage.py purge_auth_events` (run it from cron, README).
+AUTH_EVENT_RETENTION_DAYS = env_int("AUTH_EVENT_RETENTION_DAYS", 90, minimum=1)
 
 # --- JWT ---------------------------------------------------------------------------------------------------------
 JWT_ALGORITHM = env_choice("JWT_ALGORITHM", "HS256", ("HS256", "RS256", "ES256", "EdDSA"))

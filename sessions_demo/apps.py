@@ -6,4 +6,8 @@ class SessionsDemoConfig(AppConfig):
     verbose_name = "Session door"
 
     def ready(self) -> None:
+        from accounts.logins import source_register
         from sessions_demo import receivers  # noqa: F401
+        from sessions_demo.logins import SessionLoginSource
+
+        source_register(SessionLoginSource())

@@ -13,7 +13,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("devices/", views.devices_view, name="devices"),
     path("devices/revoke-others/", views.devices_revoke_others_view, name="devices-revoke-others"),
-    path("devices/<str:digest>/revoke/", views.device_revoke_view, name="device-revoke"),
+    path("devices/<str:login_id>/revoke/", views.device_revoke_view, name="device-revoke"),
     path("password/", views.password_view, name="password"),
     # A Bearer token that fails verification is rejected here too, even beside a valid session cookie.
     path("api/", include(resource_urlpatterns(authentication_classes=[RejectInvalidBearer, SessionAuthentication],

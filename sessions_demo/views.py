@@ -14,13 +14,14 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import logins
 from accounts import services as accounts
 from accounts.models import AuthEvent
 from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
 from sessions_demo import services
 from sessions_demo.forms import LoginForm, PasswordChangeForm
-from sessions_demo.models import session_digest
+from sessions_demo.models import is_session_digest
 
 GENERIC_LOGIN_ERROR = "Please enter a correct username and password. Both fields may be case-sensitive."
 
@@ -84,24 +85,28 @@ def home_view(request):
 @login_required
 @never_cache
 def devices_view(request):
-    current = session_digest(request.session.session_key) if request.session.session_key else None
+    """Every live login of the user, on both doors: sessions and token logins, with device names."""
     return render(request, "sessions_demo/devices.html", {
-        "sessions": services.session_list(user_id=request.user.pk), "current": current,
+        "logins": logins.login_list(user_id=request.user.pk, request=request),
     })
 
 
 @require_POST
 @login_required
 @csrf_protect
-def device_revoke_view(request, digest: str):
-    if not services.session_end(user_id=request.user.pk, digest=digest):
+def device_revoke_view(request, login_id: str):
+    # A bare session digest (the page's older links) or a public login id, "s-<digest>" or "t-<family>".
+    public_id = f"s-{login_id}" if is_session_digest(login_id) else login_id
+    ended = logins.login_end(user_id=request.user.pk, login_id=public_id, reason="user", request=request)
+    if ended is None:
         raise Http404("No such session.")
-    accounts.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=request.user, door="session",
-                               ip=client_ip(request), detail=f"session {digest[:8]}")
-    if request.session.session_key and session_digest(request.session.session_key) == digest:
+    accounts.auth_event_record(
+        kind=AuthEvent.Kind.SESSION_REVOKED if ended.kind == "session" else AuthEvent.Kind.LOGIN_ENDED,
+        user=request.user, door="session", ip=client_ip(request), detail=f"{ended.kind} login {ended.id[:10]}")
+    if ended.current:
         logout(request)
         return redirect("/session/login/")
-    messages.success(request, "That session has ended.")
+    messages.success(request, "That session has ended." if ended.kind == "session" else "That login has ended.")
     return redirect("/session/devices/")
 
 
