@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.outages.ServiceUnavailableMiddleware",
     "config.requestguard.RequestCharsetMiddleware",
+    "workshop.measure.LabMeasureMiddleware",  # the guided lab's live numbers, only for requests that ask
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",

@@ -20,6 +20,7 @@ from accounts.models import AuthEvent
 from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
 from sessions_demo import services
+from sessions_demo.endings import login_mark_clear, login_mark_set, session_ending
 from sessions_demo.forms import LoginForm, PasswordChangeForm
 from sessions_demo.models import is_session_digest
 
@@ -56,11 +57,15 @@ def login_view(request):
             return response
         if user is not None:
             login(request, user)  # cycles the session key: no session fixation
-            return redirect(_safe_next(request))
+            response = redirect(_safe_next(request))
+            login_mark_set(response, request=request, user=user)
+            return response
         form.add_error(None, GENERIC_LOGIN_ERROR)
     elif request.method == "POST":
         form.add_error(None, GENERIC_LOGIN_ERROR)
-    return render(request, "sessions_demo/login.html", {"form": form, "next": _safe_next(request)}, status=status)
+    return render(request, "sessions_demo/login.html", {
+        "form": form, "next": _safe_next(request), "ending": session_ending(request),
+    }, status=status)
 
 
 @require_POST
@@ -70,7 +75,24 @@ def logout_view(request):
         accounts.auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=request.user, door="session",
                                    ip=client_ip(request), user_agent=user_agent(request))
     logout(request)  # flushes the session: its row is deleted server-side
-    return redirect("/session/login/")
+    messages.info(request, "You logged out of the session door: this browser's session has ended. Sessions on "
+                           "your other devices and your JWTs were not touched.")
+    response = redirect("/session/login/")
+    login_mark_clear(response)  # a logout asked for needs no explanation on the login page
+    return response
+
+
+@require_POST
+@login_required
+@csrf_protect
+def logout_everywhere_view(request):
+    accounts.user_log_out_everywhere(user=request.user, door="session")
+    logout(request)
+    messages.info(request, "You logged out everywhere: every session of yours, on every device, and every JWT "
+                           "issued to you has ended.")
+    response = redirect("/session/login/")
+    login_mark_clear(response)
+    return response
 
 
 @login_required
@@ -117,7 +139,8 @@ def devices_revoke_others_view(request):
     ended = services.session_end_all(user_id=request.user.pk, except_key=request.session.session_key)
     accounts.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=request.user, door="session",
                                ip=client_ip(request), detail=f"{ended} other sessions")
-    messages.success(request, f"{ended} other session{'s' if ended != 1 else ''} ended.")
+    messages.success(request, f"{ended} other session{'s' if ended != 1 else ''} ended. This session and your JWTs "
+                              "were not touched: use log out everywhere to end those too.")
     return redirect("/session/devices/")
 
 
@@ -148,5 +171,7 @@ def password_view(request):
             # dated after the cut-off, so only the device that changed the password stays signed in.
             login(request, request.user)
             messages.success(request, "Password changed. Every other session and every older token has ended.")
-            return redirect("/session/")
+            response = redirect("/session/")
+            login_mark_set(response, request=request, user=request.user)
+            return response
     return render(request, "sessions_demo/password.html", {"form": form})
