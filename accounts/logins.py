@@ -324,9 +324,11 @@ class EpochMicroseconds(models.Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         # Django stores an aware datetime as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]" (no fraction when zero).
+        # Whole seconds from the first 19 characters (strftime('%s') rounds a fraction), microseconds from the rest.
+        # '%%%%s': the template is %-formatted here, then the SQLite backend turns '%%' into '%' with the params.
         return self.as_sql_template(
             compiler, connection,
-            "(CAST(strftime('%%s', %(expressions)s) AS INTEGER) * 1000000"
+            "(CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER) * 1000000"
             " + CAST(substr(%(expressions)s || '.000000', 21, 6) AS INTEGER))")
 
     def as_sql_template(self, compiler, connection, template):

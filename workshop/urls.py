@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workshop import hybrid, lab_views, views
+from workshop import hybrid, lab_views, logins, views
 
 app_name = "workshop"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("workshop/mistakes/", views.mistakes, name="mistakes"),
     path("workshop/bench/", views.benchmark, name="bench"),
     path("workshop/hybrid/", hybrid.hybrid_page, name="hybrid"),
+    path("workshop/logins/", logins.logins_page, name="logins"),
     path("workshop/api/inspect/", views.InspectView.as_view(), name="api-inspect"),
     path("workshop/api/mistakes/<slug:name>/", views.ScenarioView.as_view(), name="api-mistake"),
     # The guided lab's steps.
