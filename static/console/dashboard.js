@@ -16,7 +16,7 @@
     }));
   }
   const barOptions = {
-    animation: false, responsive: true,
+    animation: false, responsive: true, maintainAspectRatio: false,
     scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
   };
   window.consoleCharts = [
@@ -28,7 +28,7 @@
         labels: data.timeline.hours.map((h) => h.slice(11, 16)),
         datasets: data.kinds.map((k, i) => ({ label: k.label, data: data.timeline[k.kind], borderColor: kindColours[i], backgroundColor: kindColours[i], tension: 0.2 })),
       },
-      options: { animation: false, responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     }),
   ];
   document.body.dataset.chartsDrawn = String(window.consoleCharts.length);
