@@ -251,3 +251,19 @@ def test_purge_auth_events_keeps_the_retention(settings, user):
     assert list(AuthEvent.objects.values_list("pk", flat=True)) == [recent.pk]
     call_command("purge_auth_events", days=1)
     assert AuthEvent.objects.filter(pk=recent.pk).exists()
+
+
+def test_revocation_list_shows_the_latest_cut_off_beside_its_reason(admin_client, user):
+    from accounts import services
+    from accounts.models import ms_datetime
+    from denylist.models import Revocation
+
+    services.user_log_out_everywhere(user=user)
+    user.set_password("another long passphrase 2026")
+    user.save()
+    row = Revocation.objects.get(kind="u", key=str(user.pk))
+    assert row.reason == "password_changed"
+    response = admin_client.get("/admin/denylist/revocation/")
+    assert response.status_code == HTTPStatus.OK
+    cl = response.context["cl"]
+    assert cl.model_admin.cutoff_at(row) == ms_datetime(row.cutoff_ms) > row.created
