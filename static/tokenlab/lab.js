@@ -89,7 +89,11 @@
   }
   // A line for one measured request: METHOD path → status, the server's numbers, and a note.
   function line(res, note) {
-    return el("div", {class: "call", "data-status": res.status},
+    const data = {class: "call", "data-status": res.status, "data-path": res.path};
+    if (res.m) Object.assign(data, {"data-db": res.m.db, "data-redis": res.m.redis, "data-tables": res.m.tables.join(" "),
+      "data-credential-bytes": res.m.credential_bytes, "data-request-bytes": res.m.request_bytes,
+      "data-response-bytes": res.m.response_bytes, "data-ms": res.m.ms});
+    return el("div", data,
       el("div", {class: "call-head"}, el("code", {}, res.method + " " + res.path), " → ",
         res.redirected ? el("span", {class: "muted"}, "302, then GET " + new URL(res.url).pathname + " → ") : "",
         el("strong", {class: statusClass(res.status)}, String(res.status)), " ", el("span", {class: "muted"}, summary(res))),
