@@ -7,7 +7,7 @@ class SessionsDemoConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.logins import source_register
-        from sessions_demo import receivers  # noqa: F401
+        from sessions_demo import receivers, schema  # noqa: F401
         from sessions_demo.logins import SessionLoginSource
 
         source_register(SessionLoginSource())
