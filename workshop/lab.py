@@ -42,8 +42,9 @@ STEPS: tuple[Step, ...] = (
          "Smaller payload: a session id is 32–64 bytes, a JWT 500–1000.",
          "Measure the bytes of the cookie on a request.",
          "Measure the Authorization header, and the same claims signed with HS256, RS256, ES256 and EdDSA.",
-         "A JWT's size is its claims plus its signature. Token Lab's tokens carry ten short claims and no profile "
-         "data, so they sit below the article's 500–1000 bytes; an RS256 signature alone adds 342 characters."),
+         "A JWT's size is its claims plus its signature. Token Lab's tokens carry a few short claims (ids and times, "
+         "no profile data), so they sit below the article's 500–1000 bytes; an RS256 signature alone is 342 "
+         "characters."),
     Step("microservices", "Service B verifies on its own",
          "Microservices verify a JWT without calling the auth server.",
          "A session id means nothing to another service: it would have to call Token Lab.",

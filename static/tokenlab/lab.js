@@ -351,7 +351,8 @@
         if (!needJwt(box)) return false;
         const r = await probeJwt();
         const [h, p] = state.access.split(".");
-        show(box, line(r, "The token carries its data: " + JSON.stringify(b64json(p)) + " — header " + JSON.stringify(b64json(h)) + "."));
+        show(box, line(r, "The token carries its data, readable by anyone who holds it; Token Lab checked its signature in memory:"),
+          el("pre", {class: "claims"}, "header  " + JSON.stringify(b64json(h)) + "\npayload " + JSON.stringify(b64json(p), null, 1).replace(/\n\s*/g, " ")));
         return r.ok;
       }]],
     },
@@ -548,7 +549,7 @@
           if (r.status !== 200) { rows.push(line(r)); continue; }
           const v = (x) => x ? (x.accepted ? "ACCEPTED" : "refused") : "—";
           rows.push(line(r, r.json.title + ": naive verifier " + v(r.json.naive) + ", pinned verifier " + v(r.json.pinned) +
-            ", Token Lab " + v(r.json.tokenlab) + ". " + r.json.change));
+            ", Token Lab " + v(r.json.tokenlab) + ". " + r.json.change.replace(/\*/g, "")));
         }
         show(box, ...rows, say("The naive verifier is deliberately broken and wired to nothing; see the Mistakes lab for the details.", "muted"));
         return true;
@@ -568,7 +569,7 @@
       el("li", {}, el("strong", {}, String(p.endpoints)), " endpoints (", p.endpoint_list.join(", "), ")"),
       el("li", {}, el("strong", {}, String(p.stored_rows)), " stored rows for you: ", p.stored_kinds.join(", ")),
       el("li", {}, el("strong", {}, String(p.keys)), " keys: ", p.key_note),
-      el("li", {}, el("strong", {}, String(p.checks.length)), " checks per request: ", p.checks.join("; "))), chips(res));
+      el("li", {}, el("strong", {}, String(p.checks.length)), " checks per request: ", p.checks.join("; "))));
     return true;
   }
 
