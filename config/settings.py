@@ -264,6 +264,11 @@ SPECTACULAR_SETTINGS = {
 # Only Bearer endpoints are offered cross-origin. /jwt/hybrid/ is deliberately absent: its credential is a
 # SameSite=Strict cookie and it refuses foreign origins; /session/ is cookie-authenticated too.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+# The guided lab's cross-origin step: two names of this server that are each other's second origin (beside
+# localhost and 127.0.0.1, always paired), e.g. its LAN address and its host name for a workshop room.
+LAB_TWIN_HOSTS = env_list("LAB_TWIN_HOSTS", [])
+if len(LAB_TWIN_HOSTS) not in {0, 2}:
+    raise ImproperlyConfigured("LAB_TWIN_HOSTS names exactly two host names of this server (or none).")
 CORS_URLS_REGEX = r"^/(jwt/(api|token|logout|logout-all|password)|\.well-known)/.*$"
 CORS_ALLOW_CREDENTIALS = False  # the Bearer header is the credential: browsers send no cookies cross-origin
 CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After"]  # let a cross-origin client read why it got a 401/429/503

@@ -7,7 +7,8 @@ SameSite cookies are not sent. This module lets exactly that pair talk through C
 Bearer endpoints (the paths of `CORS_URLS_REGEX`, never the session door): the page on the twin origin may send
 a Bearer token it was handed, and cookie-authenticated answers stay unreadable to it.
 
-Only loopback hosts have a twin: on a deployment, list real origins in `CORS_ALLOWED_ORIGINS` instead.
+Loopback hosts always have a twin; a server reached by other names can be given one pair more with
+`LAB_TWIN_HOSTS` (e.g. its LAN address and its host name, for a workshop room).
 """
 
 import re
@@ -20,13 +21,17 @@ _TWINS = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
 
 
 def twin_origin(host: str, scheme: str = "http") -> str | None:
-    """Return the other loopback origin of `host` (`host[:port]` as in a Host header), or None if it has none."""
+    """Return the twin origin of `host` (`host[:port]` as in a Host header), or None if it has none."""
     try:
         parts = urlsplit(f"//{host}")
         name, port = parts.hostname, parts.port
     except ValueError:
         return None
-    twin = _TWINS.get(name or "")
+    pairs = dict(_TWINS)
+    if len(settings.LAB_TWIN_HOSTS) == 2:
+        first, second = (name.lower() for name in settings.LAB_TWIN_HOSTS)
+        pairs.update({first: second, second: first})
+    twin = pairs.get(name or "")
     if twin is None:
         return None
     return f"{scheme}://{twin}{f':{port}' if port else ''}"

@@ -6,9 +6,9 @@ from http import HTTPStatus
 
 import jwt
 import pytest
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from accounts.services import user_log_out_everywhere
 from tests.conftest import PASSWORD
@@ -286,3 +286,14 @@ def test_the_lab_page_lists_every_step_in_order():
     positions = [page.index(f'id="step-{step.slug}"') for step in STEPS]
     assert positions == sorted(positions) and len(STEPS) == 13
     assert 'id="lab-config"' in page
+
+
+def test_a_server_can_be_given_one_more_pair_of_twin_names(user, settings):
+    settings.LAB_TWIN_HOSTS = ["192.0.2.10", "tokenlab.lan"]
+    response = Client().options("/jwt/api/profile/", HTTP_HOST="192.0.2.10:8000", HTTP_ORIGIN="http://tokenlab.lan:8000",
+                                HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
+    assert response["Access-Control-Allow-Origin"] == "http://tokenlab.lan:8000"
+    page = Client().get("/", HTTP_HOST="tokenlab.lan:8000").content.decode()
+    assert '"twinOrigin": "http://192.0.2.10:8000"' in page
+    settings.LAB_TWIN_HOSTS = []
+    assert '"twinOrigin": null' in Client().get("/", HTTP_HOST="tokenlab.lan:8000").content.decode()
