@@ -130,3 +130,18 @@ def test_token_size_is_explained_and_notes_show_code_not_backticks(tiny_run):
     assert "342 characters" in html
     assert "The <code>auth</code> column &lt;b&gt;subtracts&lt;/b&gt; the baseline." in html
     assert "`" not in html[html.index("<h2>Notes</h2>"):]
+
+
+def test_the_two_doors_are_shown_side_by_side_with_the_goal(tiny_run):
+    _out, report, _saved = tiny_run
+    save(report)
+    html = page()
+    doors = report["doors"]
+    card = html.split('id="bench-doors"', 1)[1].split("</section>", 1)[0]
+    for door in doors["rows"]:
+        assert door["label"] in card
+        assert f"<td>{door['throughput_ratio']:.2f}</td>" in card
+        assert f"<td>{door['cpu_throughput_ratio']:.2f}</td>" in card
+    assert ("Goal met" in card) is doors["goal_met"]
+    for part, met in doors["goal"].items():
+        assert (f"<code>{part}</code>" in card) is not met
