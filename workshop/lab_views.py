@@ -4,7 +4,8 @@ import jwt
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -50,6 +51,12 @@ def lab_page(request):
             "revocationEnabled": settings.REVOCATION_ENABLED,
         },
     })
+
+
+@require_GET
+def favicon(request):
+    """`/favicon.ico` → the site's icon (pages without a `<link rel="icon">`, like the admin's, ask here)."""
+    return redirect(static("tokenlab/favicon.svg"), permanent=True)
 
 
 @require_GET

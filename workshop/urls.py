@@ -6,6 +6,8 @@ app_name = "workshop"
 
 urlpatterns = [
     path("", lab_views.lab_page, name="index"),
+    # Pages without a <link rel="icon"> (the admin, JSON answers) make browsers ask here.
+    path("favicon.ico", lab_views.favicon, name="favicon"),
     path("workshop/instructor/", lab_views.instructor_page, name="instructor"),
     path("workshop/inspector/", views.inspector, name="inspector"),
     path("workshop/mistakes/", views.mistakes, name="mistakes"),

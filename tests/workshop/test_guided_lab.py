@@ -297,3 +297,9 @@ def test_a_server_can_be_given_one_more_pair_of_twin_names(user, settings):
     assert '"twinOrigin": "http://192.0.2.10:8000"' in page
     settings.LAB_TWIN_HOSTS = []
     assert '"twinOrigin": null' in Client().get("/", HTTP_HOST="tokenlab.lan:8000").content.decode()
+
+
+def test_every_page_has_a_favicon():
+    assert '<link rel="icon" href="/static/tokenlab/favicon.svg"' in Client().get("/").content.decode()
+    response = Client().get("/favicon.ico", follow=True)
+    assert response.redirect_chain[0] == ("/static/tokenlab/favicon.svg", HTTPStatus.MOVED_PERMANENTLY)
