@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+HOST ?= 127.0.0.1
 export DEBUG ?= 1
 
 .PHONY: run test install install-dev lint check serve bench clean
@@ -20,11 +21,11 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Run Token Lab on http://127.0.0.1:$(PORT) in embedded mode (SQLite file, no Redis), with demo users.
+## Run Token Lab on http://$(HOST):$(PORT) in embedded mode (SQLite file, no Redis), with demo users.
 run: install
 	$(PY) manage.py migrate --verbosity 0
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite. Uses PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, SQLite otherwise.
 test: install-dev
@@ -38,7 +39,7 @@ lint: install-dev
 serve: install
 	DEBUG=0 $(PY) manage.py migrate --verbosity 0
 	DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
-	DEBUG=0 $(VENV)/bin/gunicorn config.wsgi --workers 2 --bind 127.0.0.1:$(PORT)
+	DEBUG=0 $(VENV)/bin/gunicorn config.wsgi --workers 2 --bind $(HOST):$(PORT)
 
 bench: install
 	$(PY) manage.py authbench

@@ -9,6 +9,7 @@ sessions and tokens the same way, once, inside the same transaction as the chang
 
 import contextlib
 import contextvars
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import acheck_password, check_password
@@ -23,6 +24,8 @@ from denylist import revocation
 # Which door (or "admin") is changing the account, for the auth event the model records. Paths that set nothing
 # (the shell, `manage.py changepassword`, the admin's change forms) are recorded with door "".
 _acting_door: contextvars.ContextVar[str] = contextvars.ContextVar("tokenlab_acting_door", default="")
+# Which administrator is acting, for the record of what ended (LoginEnd.by). None: the user or a shell.
+_acting_admin: contextvars.ContextVar["User | None"] = contextvars.ContextVar("tokenlab_acting_admin", default=None)
 
 REASON_PASSWORD = "password_changed"
 REASON_SUSPENDED = "suspended"
@@ -39,6 +42,32 @@ def acting_door(door: str):
         _acting_door.reset(token)
 
 
+def ms_datetime(ms: int) -> datetime:
+    """Return the instant `ms` (Unix milliseconds) exactly, as an aware datetime (no float rounding)."""
+    return datetime.fromtimestamp(ms // 1000, tz=UTC) + timedelta(milliseconds=ms % 1000)
+
+
+@contextlib.contextmanager
+def acting_admin(admin: "User | None"):
+    """Record credentials ended inside this block as ended by `admin` (LoginEnd.by)."""
+    token = _acting_admin.set(admin)
+    try:
+        yield
+    finally:
+        _acting_admin.reset(token)
+
+
+def current_admin() -> "User | None":
+    """Return the administrator set by `acting_admin`, or None."""
+    return _acting_admin.get()
+
+
+def acting_admin_note() -> str:
+    """Return "by <administrator>" inside `acting_admin`, else "": the detail of an auth event it causes."""
+    admin = _acting_admin.get()
+    return f"by {admin.get_username()}"[:300] if admin is not None else ""
+
+
 def credentials_end(*, user_id: int, reason: str, user: "User | None" = None) -> int:
     """End every session and token of the user issued before now; return the cut-off (Unix ms).
 
@@ -47,6 +76,7 @@ def credentials_end(*, user_id: int, reason: str, user: "User | None" = None) ->
     Call inside the transaction that makes the change: the cut-off commits with it.
     """
     cutoff = revocation.revoke_user(user_id=user_id, reason=reason)
+    LoginEnd.record(user_id=user_id, login="", reason=reason, cutoff_ms=cutoff)
     credentials_revoked.send(sender=User, user=user if user is not None else User(pk=user_id), reason=reason)
     return cutoff
 
@@ -142,6 +172,7 @@ class User(AbstractUser):
                 AuthEvent.objects.create(
                     kind=AuthEvent.Kind.PASSWORD_CHANGED if reason == REASON_PASSWORD else AuthEvent.Kind.SUSPENDED,
                     user=self, username=self.get_username()[:150], door=_acting_door.get(),
+                    detail=acting_admin_note(),
                 )
         return None
 
@@ -169,6 +200,7 @@ class AuthEvent(models.Model):
         SESSION_REVOKED = "session_revoked", "Session revoked"
         REFRESH_REUSE = "refresh_reuse", "Refresh token reuse detected"
         TOKEN_REFRESHED = "token_refreshed", "Token refreshed"
+        LOGIN_ENDED = "login_ended", "Login ended"
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -187,3 +219,39 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.kind} {self.username or self.user_id}"
+
+
+class LoginEnd(models.Model):
+    """The record of one end: every login of a user from before `cutoff` (`login` blank), or one login.
+
+    Written where the end happens (`credentials_end`, which every path goes through, and `accounts.logins`), so
+    that a page can tell when, why and — for an administrator's action — by whom a login ended. The revocation
+    store stays the truth of *whether* a credential works; this is the history it does not keep (a user's
+    cut-off entry holds only the latest instant and reason).
+    """
+
+    user_id = models.BigIntegerField(db_index=True, help_text="Not a foreign key: the record outlives the account.")
+    login = models.CharField(max_length=40, blank=True, help_text="The login's public id; blank for a cut-off.")
+    cutoff = models.DateTimeField(null=True, blank=True, help_text="Cut-offs: logins begun before this are ended.")
+    reason = models.CharField(max_length=32, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+")
+    by_username = models.CharField(max_length=150, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [models.Index(fields=["user_id", "login"])]
+
+    def __str__(self) -> str:
+        return f"{self.login or 'every login'} of {self.user_id}: {self.reason}"
+
+    @classmethod
+    def record(cls, *, user_id: int, login: str, reason: str, cutoff_ms: int | None = None,
+               by: "User | None" = None) -> "LoginEnd":
+        """Append one record; `by` defaults to the administrator set by `acting_admin`."""
+        by = by if by is not None else current_admin()
+        cutoff = ms_datetime(cutoff_ms) if cutoff_ms is not None else None
+        return cls.objects.create(user_id=user_id, login=login[:40], cutoff=cutoff, reason=reason[:32],
+                                  by=by if by is not None and by.pk else None,
+                                  by_username=by.get_username()[:150] if by is not None else "")

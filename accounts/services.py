@@ -1,12 +1,14 @@
 """Account services: the writes both doors and the admin share. Thin views call these; nothing here knows HTTP."""
 
 import logging
+from datetime import timedelta
 
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import AuthEvent, User, acting_door, credentials_end
+from accounts.models import AuthEvent, LoginEnd, User, acting_admin_note, acting_door, credentials_end
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +20,7 @@ def auth_event_record(
     """Append one event to the auth-event log."""
     return AuthEvent.objects.create(
         kind=kind, user=user, username=(username or (user.get_username() if user else ""))[:150], door=door,
-        ip=ip, user_agent=user_agent[:300], detail=detail[:300],
+        ip=ip, user_agent=user_agent[:300], detail=(detail or acting_admin_note())[:300],
     )
 
 
@@ -85,3 +87,17 @@ def user_reactivate(*, user: User, door: str = "admin") -> None:
     user.is_active = True
     user.save(update_fields=["is_active"])
     auth_event_record(kind=AuthEvent.Kind.REACTIVATED, user=user, door=door)
+
+
+def auth_events_purge(*, older_than: timedelta, batch: int = 5000) -> int:
+    """Delete auth events (and records of ended logins) older than `older_than`, in batches; return how many
+    events went. The admin keeps the log append-only; this retention is the only way events leave it."""
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        ids = list(AuthEvent.objects.filter(created__lt=cutoff).order_by("id").values_list("id", flat=True)[:batch])
+        if not ids:
+            break
+        deleted += AuthEvent.objects.filter(id__in=ids).delete()[0]
+    LoginEnd.objects.filter(created__lt=cutoff).delete()
+    return deleted

@@ -5,6 +5,8 @@ Every bar is a number from the report; a variant that was not measured gets no b
 
 from dataclasses import dataclass
 
+from django.template.defaultfilters import floatformat
+
 LABEL_WIDTH = 250  # px of the SVG given to the variant names
 BAR_WIDTH = 420  # px of the longest bar
 ROW_HEIGHT = 26
@@ -54,16 +56,17 @@ def _chart(title: str, caption: str, rows: list[dict], value, text) -> Chart:
 
 
 def report_charts(report: dict) -> list[Chart]:
-    """Return the page's charts: throughput, p50 and p99 as ratios to the baseline, round trips, bytes."""
+    """Return the page's charts: throughput, p50 and p99 as ratios to the baseline, round trips, bytes (Redis
+    commands only when the run had Redis)."""
     rows = [row for row in report["variants"] if not row.get("skipped")]
 
     def ratio(name):
         return lambda row: row["ratios"][name]
 
     def times(v):
-        return f"{v:.2f}×"
+        return f"{floatformat(v, 2)}×"  # the tables' rounding (floatformat), so a ratio reads the same everywhere
 
-    return [
+    charts = [
         _chart("Throughput", "Requests per second, as a multiple of the baseline (longer is faster).",
                rows, ratio("throughput"), times),
         _chart("Median latency (p50)", "As a multiple of the baseline's median (longer is slower).",
@@ -72,11 +75,13 @@ def report_charts(report: dict) -> list[Chart]:
                rows, ratio("p99"), times),
         _chart("Database queries per request", "The typical request, the baseline's notes query included.",
                rows, lambda row: row["db_queries"]["per_request"], lambda v: str(v)),
-        _chart("Redis commands per request", "The typical request.",
-               rows, lambda row: row["redis"]["commands_per_request"], lambda v: str(v)),
         _chart("Bytes of the request", "The whole HTTP/1.1 request: request line, Host and the credential.",
                rows, lambda row: row["bytes"]["request"], lambda v: f"{v} B"),
     ]
+    if report["environment"].get("redis"):  # without Redis nothing was measured there: no chart of zeros
+        charts.insert(4, _chart("Redis commands per request", "The typical request.",
+                                rows, lambda row: row["redis"]["commands_per_request"], lambda v: str(v)))
+    return charts
 
 
 def scale_charts(report: dict) -> list[dict]:

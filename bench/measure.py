@@ -24,6 +24,7 @@ class Samples:
 
     latencies: list[float] = field(default_factory=list)  # seconds, one per timed request
     slices: list[tuple[int, float]] = field(default_factory=list)  # (requests, wall seconds) per slice
+    cpu: list[float] = field(default_factory=list)  # CPU seconds of this process per request, one per slice
 
     @property
     def requests(self) -> int:
@@ -38,13 +39,16 @@ class Samples:
 
         `throughput_rps` is the median of the slices' rates: a burst of noise from a neighbour spoils a slice or
         two, not the variant. `throughput_rps_total` is all requests over all timed seconds; `slice_rps` lists
-        every slice's rate, so the spread is there to see.
+        every slice's rate, so the spread is there to see. In-process, `cpu_us_per_request` is the median over
+        slices of this process's CPU time per request: what a busy neighbour cannot inflate (it leaves out the
+        database's and Redis's own work, and time spent waiting for them).
         """
         if not self.latencies or not self.slices:
             return {"requests": 0, "throughput_rps": None, "latency_ms": None}
         ordered = sorted(self.latencies)
         rates = [requests / seconds for requests, seconds in self.slices]
-        return {
+        cpu = {"cpu_us_per_request": round(statistics.median(self.cpu) * 1e6, 1)} if self.cpu else {}
+        return cpu | {
             "requests": len(ordered),
             "throughput_rps": round(statistics.median(rates), 2),
             "throughput_rps_total": round(sum(r for r, _s in self.slices) / sum(s for _r, s in self.slices), 2),
@@ -78,6 +82,7 @@ def run_slice(transport: Transport, path: str, credential: Credential, samples: 
         return _run_concurrent(transport, path, credential, samples, seconds, max_requests, concurrency)
     latencies = samples.latencies
     started = time.perf_counter()
+    cpu_started = time.process_time()
     deadline = started + seconds
     sent = 0
     while True:
@@ -94,6 +99,8 @@ def run_slice(transport: Transport, path: str, credential: Credential, samples: 
         if after >= deadline or (max_requests is not None and sent >= max_requests):
             break
     samples.add_slice(sent, time.perf_counter() - started)
+    if transport.name == "in-process" and sent:
+        samples.cpu.append((time.process_time() - cpu_started) / sent)
 
 
 def _run_concurrent(transport, path, credential, samples, seconds, max_requests, concurrency) -> None:

@@ -5,9 +5,10 @@ Schema `tokenlab.authbench/1` (every time in ms, every size in bytes):
 - `baseline`: the key of the row every ratio divides by; `variants`: one row per variant, in table order,
   with `skipped` set (and nothing measured) when it could not run;
 - a measured row: `requests`, `throughput_rps` (median of `slice_rps`), `throughput_rps_total`, `slice_rps`,
-  `latency_ms` {p50, p95, p99, mean}, `ratios` {throughput, p50,
-  p95, p99}, `db_queries` {per_request, auth, mean, max, tables}, `redis` {commands_per_request, auth, mean,
-  round_trips_per_request, commands}, `bytes` {credential, request}, `revocation` {kind, summary, ...};
+  `latency_ms` {p50, p95, p99, mean}, in-process `cpu_us_per_request`, `ratios` {throughput, p50, p95, p99, and
+  in-process cpu_throughput (the baseline's CPU per request / this one's)}, `db_queries` {per_request, auth,
+  mean, max, tables}, `redis` {commands_per_request, auth, mean, round_trips_per_request, commands}, `bytes`
+  {credential, request}, `revocation` {kind, summary, ...};
 - `login`: the password-checking request of each door's login, and the hash alone; `algorithms`: JWT sizes and
   sign/verify cost per signing algorithm;
 - `doors`: Token Lab's session door and JWT door side by side (on Redis when the run has it, else on the
@@ -79,6 +80,7 @@ def doors_compare(rows: list[dict]) -> dict | None:
     for door, key in zip(("session", "jwt"), pair, strict=True):
         row = by_key[key]
         doors[door] = {"key": key, "label": row["label"], "throughput_ratio": row["ratios"]["throughput"],
+                       "cpu_throughput_ratio": row["ratios"].get("cpu_throughput"),
                        "p50_ratio": row["ratios"]["p50"], "p99_ratio": row["ratios"]["p99"],
                        "redis_round_trips": row["redis"]["round_trips_per_request"],
                        "redis_commands": row["redis"]["commands_per_request"],
@@ -101,6 +103,7 @@ def doors_compare(rows: list[dict]) -> dict | None:
         "revocation_delay_0": all(d["revocation_accepted_after"] == 0 for d in doors.values()),
     }
     return {"on_redis": on_redis, "session": doors["session"], "jwt": doors["jwt"],
+            "stateless_cpu_ratio": stateless["ratios"].get("cpu_throughput") if stateless else None,
             "rows": [doors["session"], doors["jwt"]],
             "stateless_ratio": reference,
             "session_to_jwt": round(session / jwt, 3) if session and jwt else None,
@@ -116,6 +119,9 @@ def report_build(*, rows: list[dict], login: list[dict], algorithms: list[dict],
             continue
         row["ratios"] = {"throughput": _ratio(row["throughput_rps"], base["throughput_rps"])} | {
             p: _ratio(row["latency_ms"][p], base["latency_ms"][p]) for p in ("p50", "p95", "p99")}
+        if row.get("cpu_us_per_request") and base.get("cpu_us_per_request"):
+            # Throughput as CPU time allows it: the baseline's CPU per request over this variant's.
+            row["ratios"]["cpu_throughput"] = _ratio(base["cpu_us_per_request"], row["cpu_us_per_request"])
         row["db_queries"]["auth"] = row["db_queries"]["per_request"] - base["db_queries"]["per_request"]
         row["redis"]["auth"] = row["redis"]["commands_per_request"] - base["redis"]["commands_per_request"]
     base_p50 = base["latency_ms"]["p50"]

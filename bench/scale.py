@@ -162,7 +162,9 @@ def rebuild_after_flush(states: dict, *, client, key: str, session_prefix: str) 
     clients until the copy holds a lease again. Return how long that took and what the requests saw."""
     doors = [states[k] for k in DOORS]
     stale = list(client.scan_iter(match=f"{session_prefix}*", count=1000))
-    client.delete(key, *stale)  # what FLUSHALL, a restart or an eviction does to the copy and the sessions
+    # What FLUSHALL, a restart or an eviction does to the copy and the sessions (UNLINK: a DEL of a million-field
+    # hash would block this shared Redis for longer than a socket timeout).
+    client.unlink(key, *stale)
     latencies: list[float] = []
     errors: list[BaseException] = []
     done = threading.Event()

@@ -14,8 +14,8 @@ def _columns(rows: list[list[str]], right: set[int]) -> list[str]:
 
 
 def variants_table(report: dict) -> list[str]:
-    header = ["variant", "req/s x", "p50 x", "p95 x", "p99 x", "DB q/req", "auth q", "Redis cmd/req", "Redis RT",
-              "cred B", "request B", "revocation delay"]
+    header = ["variant", "req/s x", "CPU x", "p50 x", "p95 x", "p99 x", "DB q/req", "auth q", "Redis cmd/req",
+              "Redis RT", "cred B", "request B", "revocation delay"]
     rows = [header]
     skipped = []
     for row in report["variants"]:
@@ -24,13 +24,14 @@ def variants_table(report: dict) -> list[str]:
             continue
         ratios, db, redis = row["ratios"], row["db_queries"], row["redis"]
         rows.append([
-            row["label"], _num(ratios["throughput"]), _num(ratios["p50"]), _num(ratios["p95"]),
+            row["label"], _num(ratios["throughput"]), _num(ratios.get("cpu_throughput")), _num(ratios["p50"]),
+            _num(ratios["p95"]),
             _num(ratios["p99"]), str(db["per_request"]), f"{db['auth']:+d}", str(redis["commands_per_request"]),
             str(redis["round_trips_per_request"]),
             str(row["bytes"]["credential"]) if row["bytes"]["credential"] else "-", str(row["bytes"]["request"]),
             row["revocation"]["summary"],
         ])
-    lines = _columns(rows, right=set(range(1, 11)))
+    lines = _columns(rows, right=set(range(1, 12)))
     base = next(r for r in report["variants"] if r["key"] == report["baseline"])
     latency = base["latency_ms"]
     lines.append("")
@@ -64,18 +65,19 @@ def doors_table(report: dict) -> list[str]:
     if not doors:
         return []
     where = "Redis" if doors["on_redis"] else "the database (no Redis in this run)"
-    rows = [[f"Token Lab's two doors, on {where}", "req/s x", "p50 x", "p99 x", "Redis RT", "auth q",
+    rows = [[f"Token Lab's two doors, on {where}", "req/s x", "CPU x", "p50 x", "p99 x", "Redis RT", "auth q",
              "revoked after"]]
     for door in ("session", "jwt"):
         d = doors[door]
-        rows.append([d["label"], _num(d["throughput_ratio"]), _num(d["p50_ratio"]), _num(d["p99_ratio"]),
+        rows.append([d["label"], _num(d["throughput_ratio"]), _num(d.get("cpu_throughput_ratio")),
+                     _num(d["p50_ratio"]), _num(d["p99_ratio"]),
                      str(d["redis_round_trips"]), f"{d['auth_queries']:+d}",
                      f"{d['revocation_accepted_after']} requests"])
-    lines = _columns(rows, right={1, 2, 3, 4, 5})
+    lines = _columns(rows, right={1, 2, 3, 4, 5, 6})
     goal = doors["goal"]
     marks = {True: "met", False: "MISSED"}
     lines.append(f"session/JWT throughput: {_num(doors['session_to_jwt'])}; JWT stateless: "
-                 f"{_num(doors['stateless_ratio'])}x")
+                 f"{_num(doors['stateless_ratio'])}x (CPU: {_num(doors.get('stateless_cpu_ratio'))}x)")
     lines.append("goal: " + "; ".join([
         f">= 0.80x baseline {marks[goal['at_least_0_80']]}",
         f"doors within 10% {marks[goal['doors_within_10pct']]}",

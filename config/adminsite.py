@@ -81,6 +81,11 @@ class TokenLabAdminSite(AdminSite):
     """The default admin site (config.apps.TokenLabAdminConfig): a throttled login is the form, an error, a 429."""
 
     login_form = ThrottledAdminAuthenticationForm
+    site_header = "Token Lab administration"
+    site_title = "Token Lab administration"
+    index_title = "Token Lab administration"
+    # The index links the console (dashboard, live logins across users) above the app list.
+    index_template = "console/admin_index.html"
 
     def login(self, request, extra_context=None):
         return _throttled_status(super().login(request, extra_context))

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "denylist",
     "sessions_demo",
     "jwt_demo",
+    "console",
     "workshop",
     "bench",
 ]
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "httpkit.outages.ServiceUnavailableMiddleware",
     "httpkit.requestguard.RequestCharsetMiddleware",
+    "workshop.measure.LabMeasureMiddleware",  # the guided lab's live numbers, only for requests that ask
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -168,6 +170,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "/session/login/"
 LOGIN_REDIRECT_URL = "/session/"
 SESSION_LAST_SEEN_INTERVAL = env_int("SESSION_LAST_SEEN_INTERVAL", 60, minimum=0)
+# Auth events older than this are deleted by `manage.py purge_auth_events` (run it from cron, README).
+AUTH_EVENT_RETENTION_DAYS = env_int("AUTH_EVENT_RETENTION_DAYS", 90, minimum=1)
 
 # --- JWT ---------------------------------------------------------------------------------------------------------
 JWT_ALGORITHM = env_choice("JWT_ALGORITHM", "HS256", ("HS256", "RS256", "ES256", "EdDSA"))
@@ -259,6 +263,11 @@ SPECTACULAR_SETTINGS = {
 # Only Bearer endpoints are offered cross-origin. /jwt/hybrid/ is deliberately absent: its credential is a
 # SameSite=Strict cookie and it refuses foreign origins; /session/ is cookie-authenticated too.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+# The guided lab's cross-origin step: two names of this server that are each other's second origin (beside
+# localhost and 127.0.0.1, always paired), e.g. its LAN address and its host name for a workshop room.
+LAB_TWIN_HOSTS = env_list("LAB_TWIN_HOSTS", [])
+if len(LAB_TWIN_HOSTS) not in {0, 2}:
+    raise ImproperlyConfigured("LAB_TWIN_HOSTS names exactly two host names of this server (or none).")
 CORS_URLS_REGEX = r"^/(jwt/(api|token|logout|logout-all|password)|\.well-known)/.*$"
 CORS_ALLOW_CREDENTIALS = False  # the Bearer header is the credential: browsers send no cookies cross-origin
 CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After"]  # let a cross-origin client read why it got a 401/429/503

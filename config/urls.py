@@ -28,5 +28,6 @@ urlpatterns = [
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
         path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     ]))),
+    path("admin/console/", include("console.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,135 +1,94 @@
-"""Admin for accounts, with Token Lab's one view over a user's sessions and token families.
+"""Token Lab's admin registrations: users (with their console page), groups, auth events, token families.
 
-The "credentials" page of a user shows every live session (session door) and every token family (JWT door, one
-per login) side by side, with the actions an administrator needs: end one session, revoke one login, log the
-user out everywhere, suspend or reactivate. Every action goes through the same services the doors use, so an
-administrator's action takes effect on the next request on every worker, exactly like the user's own.
+The console sits above both doors, so the admin of the doors' models lives here too. Every state shown comes
+from accounts.logins; no page shows a session key or a token (families are known by their id, sessions by a
+digest); destructive actions answer with a confirmation page first.
 """
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.core.paginator import Paginator
+from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts import services
-from accounts.models import AuthEvent, User
+from accounts import logins, services
+from accounts.models import AuthEvent, User, acting_admin
+from console import views
 from httpkit.adminguard import StrictInputAdminMixin
-from jwt_demo import services as jwt_services
-from jwt_demo.models import TokenFamily, is_family_id
-from sessions_demo import services as session_services
+from jwt_demo.logins import family_facts
+from jwt_demo.models import RefreshToken, TokenFamily
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get("confirm") == "yes"
+
+
+def _action_confirmation(modeladmin, request, queryset, *, action: str, title: str, consequence: str):
+    """The intermediate page of a destructive changelist action (as Django's "delete selected" has)."""
+    return TemplateResponse(request, "console/confirm.html", {
+        **modeladmin.admin_site.each_context(request), "title": title, "action_url": request.get_full_path(),
+        "hidden": [("action", action), *[(admin.helpers.ACTION_CHECKBOX_NAME, str(o.pk)) for o in queryset]],
+        "items": [str(o) for o in queryset], "consequence": consequence, "cancel_url": request.get_full_path(),
+        "opts": modeladmin.model._meta,
+    })
 
 
 @admin.register(User)
 class TokenLabUserAdmin(StrictInputAdminMixin, UserAdmin):
-    list_display = ["username", "email", "is_staff", "is_active", "credentials_link"]
+    list_display = ["username", "email", "is_staff", "is_active", "console_link"]
     actions = ["log_out_everywhere", "suspend", "reactivate"]
+    change_form_template = "console/user_change_form.html"
 
     @admin.display(description="Sessions and tokens")
-    def credentials_link(self, obj):
-        url = reverse("admin:accounts_user_credentials", args=[obj.pk])
-        return format_html('<a href="{}">Sessions and tokens</a>', url)
+    def console_link(self, obj):
+        return format_html('<a href="{}">Sessions and tokens</a>', reverse("console:user", args=[obj.pk]))
 
     def get_urls(self):
+        # The console's page of one user, also under the user's admin URL (older links and scripts use it).
         return [
-            path("<int:user_id>/credentials/", self.admin_site.admin_view(self.credentials_view),
+            path("<str:user_id>/credentials/", self.admin_site.admin_view(views.user_view),
                  name="accounts_user_credentials"),
             *super().get_urls(),
         ]
 
-    # --- bulk actions on the changelist -------------------------------------------------------------------------
-    @admin.action(description="Log selected users out everywhere (sessions and tokens)",
-                  permissions=["change"])
+    @admin.action(description="Log selected users out everywhere (sessions and tokens)", permissions=["change"])
     def log_out_everywhere(self, request, queryset):
-        for user in queryset:
-            services.user_log_out_everywhere(user=user, door="admin")
+        if not _confirmed(request):
+            return _action_confirmation(self, request, queryset, action="log_out_everywhere",
+                                        title="Log these users out everywhere?",
+                                        consequence="Every session and token of each stops working at once.")
+        with acting_admin(request.user):
+            for user in queryset:
+                services.user_log_out_everywhere(user=user, door="admin")
         self.message_user(request, f"{queryset.count()} user(s) logged out everywhere.", messages.SUCCESS)
+        return None
 
     @admin.action(description="Suspend selected users (and end all their sessions and tokens)", permissions=["change"])
     def suspend(self, request, queryset):
+        if not _confirmed(request):
+            return _action_confirmation(self, request, queryset, action="suspend", title="Suspend these users?",
+                                        consequence="They can no longer log in, and every session and token "
+                                                    "of each stops working at once.")
         suspended = 0
-        for user in queryset:
-            if user.pk == request.user.pk:
-                self.message_user(request, "You cannot suspend your own account.", messages.ERROR)
-                continue
-            services.user_suspend(user=user, door="admin")
-            suspended += 1
+        with acting_admin(request.user):
+            for user in queryset:
+                if user.pk == request.user.pk:
+                    self.message_user(request, "You cannot suspend your own account.", messages.ERROR)
+                    continue
+                services.user_suspend(user=user, door="admin")
+                suspended += 1
         self.message_user(request, f"{suspended} user(s) suspended.", messages.SUCCESS)
+        return None
 
     @admin.action(description="Reactivate selected users", permissions=["change"])
     def reactivate(self, request, queryset):
-        for user in queryset:
-            services.user_reactivate(user=user, door="admin")
+        with acting_admin(request.user):
+            for user in queryset:
+                services.user_reactivate(user=user, door="admin")
         self.message_user(request, f"{queryset.count()} user(s) reactivated.", messages.SUCCESS)
-
-    # --- the credentials page -----------------------------------------------------------------------------------
-    def credentials_view(self, request, user_id: int):
-        user = get_object_or_404(User, pk=user_id)
-        if not self.has_view_permission(request, user):
-            raise Http404("No such user.")
-        if request.method == "POST":
-            if not self.has_change_permission(request, user):
-                raise Http404("No such user.")
-            self._credentials_action(request, user)
-            return HttpResponseRedirect(request.path)
-        if request.method != "GET":
-            return HttpResponseNotAllowed(["GET", "POST"])
-        now = timezone.now()
-        families = list(TokenFamily.objects.filter(user=user).order_by("-created")[:50])
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Sessions and tokens of {user.username}",
-            "opts": self.model._meta,
-            "original": user,
-            "subject": user,
-            "sessions": session_services.session_list(user_id=user.pk),
-            "families": [(f, _family_state(f, now)) for f in families],
-            "events": AuthEvent.objects.filter(user=user)[:20],
-            "can_change": self.has_change_permission(request, user),
-        }
-        return TemplateResponse(request, "admin/accounts/user/credentials.html", context)
-
-    def _credentials_action(self, request, user: User) -> None:
-        action = request.POST.get("action", "")
-        if action == "end_session":
-            digest = request.POST.get("session", "")
-            if session_services.session_end(user_id=user.pk, digest=digest, reason="admin"):
-                services.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=user, door="admin",
-                                           detail=f"session {digest[:8]} by {request.user.username}")
-                self.message_user(request, "Session ended.", messages.SUCCESS)
-            else:
-                self.message_user(request, "No such session (it may have ended already).", messages.WARNING)
-        elif action == "revoke_family":
-            family_id = request.POST.get("family", "")
-            family = TokenFamily.objects.filter(user=user, pk=family_id).first() if is_family_id(family_id) else None
-            if family is None:
-                self.message_user(request, "No such login.", messages.WARNING)
-            else:
-                jwt_services.family_revoke(family=family, reason="admin")
-                self.message_user(request, "Every token of that login has been revoked.", messages.SUCCESS)
-        elif action == "log_out_everywhere":
-            services.user_log_out_everywhere(user=user, door="admin")
-            self.message_user(request, "Logged out everywhere: every session and token has ended.", messages.SUCCESS)
-        elif action == "suspend" and user.pk != request.user.pk:
-            services.user_suspend(user=user, door="admin")
-            self.message_user(request, "Account suspended; every session and token has ended.", messages.SUCCESS)
-        elif action == "reactivate":
-            services.user_reactivate(user=user, door="admin")
-            self.message_user(request, "Account reactivated. Credentials ended earlier stay dead.", messages.SUCCESS)
-        else:
-            self.message_user(request, "Unknown action.", messages.ERROR)
-
-
-def _family_state(family: TokenFamily, now) -> str:
-    if family.revoked_at:
-        return f"revoked ({family.revoked_reason or 'revoked'})"
-    if family.absolute_expires_at <= now:
-        return "expired"
-    return "live"
 
 
 admin.site.unregister(Group)
@@ -142,10 +101,13 @@ class TokenLabGroupAdmin(StrictInputAdminMixin, GroupAdmin):
 
 @admin.register(AuthEvent)
 class AuthEventAdmin(StrictInputAdminMixin, admin.ModelAdmin):
-    list_display = ["created", "kind", "username", "user", "door", "ip"]
+    """The auth-event log, append-only: no add, change or delete here (`manage.py purge_auth_events` ages it)."""
+
+    list_display = ["created", "kind", "username", "user", "door", "ip", "detail"]
     list_filter = ["kind", "door"]
-    search_fields = ["username", "ip"]
+    search_fields = ["username", "ip", "detail"]
     list_select_related = ["user"]
+    date_hierarchy = "created"
     readonly_fields = [f.name for f in AuthEvent._meta.fields]
 
     def has_add_permission(self, request):
@@ -153,3 +115,166 @@ class AuthEventAdmin(StrictInputAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+REFRESH_TOKENS_PER_PAGE = 20
+
+
+class RefreshTokenPageFormSet(BaseInlineFormSet):
+    """One page of the family's refresh tokens, newest first: a long-lived login rotates hundreds of times."""
+
+    page_number: object = 1
+
+    def get_queryset(self):
+        if not hasattr(self, "page"):
+            self.page = Paginator(super().get_queryset().order_by("-issued_at", "jti"),
+                                   REFRESH_TOKENS_PER_PAGE).get_page(self.page_number)
+        return self.page.object_list
+
+
+class RefreshTokenInline(admin.TabularInline):
+    model = RefreshToken
+    formset = RefreshTokenPageFormSet
+    fields = ["jti", "issued_at", "expires_at", "rotated_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    template = "console/tabular_paginated.html"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        page = request.GET.get("refresh_page", "1")
+        formset.page_number = page if page.isdigit() and len(page) < 10 else 1
+        return formset
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FamilyStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("live", "Live"), ("dead", "Ended or expired")]
+
+    def queryset(self, request, queryset):
+        from console.selectors import live_token_logins
+
+        live = live_token_logins().values("pk")
+        if self.value() == "live":
+            return queryset.filter(pk__in=live)
+        if self.value() == "dead":
+            return queryset.exclude(pk__in=live)
+        return queryset
+
+
+@admin.register(TokenFamily)
+class TokenFamilyAdmin(StrictInputAdminMixin, admin.ModelAdmin):
+    """Token logins of every user, each with its state as accounts.logins decides it."""
+
+    list_display = ["short_id", "user", "door", "device", "ip", "created", "last_refreshed", "state", "ended"]
+    list_filter = [FamilyStateFilter, "door", "revoked_reason"]
+    search_fields = ["user__username", "ip", "id", "user_agent"]
+    list_select_related = ["user"]
+    fields = ["id", "user", "door", "user_agent", "ip", "created", "last_refreshed", "absolute_expires_at",
+              "state", "ended"]
+    readonly_fields = fields
+    inlines = [RefreshTokenInline]
+    actions = ["revoke_families"]
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # One state computation for the page: a handful of queries, not one per row.
+        self._states = {login.facts.key: login.state for login in logins.logins_of(
+            logins.source("token"), [family_facts(f) for f in changelist.result_list])}
+        return changelist
+
+    def _state(self, obj):
+        states = getattr(self, "_states", {})
+        if obj.pk not in states:
+            states[obj.pk] = logins.logins_of(logins.source("token"), [family_facts(obj)])[0].state
+        return states[obj.pk]
+
+    @admin.display(description="login")
+    def short_id(self, obj):
+        return obj.id[:8]
+
+    @admin.display(description="device")
+    def device(self, obj):
+        from accounts.devices import device_name
+
+        return device_name(obj.user_agent)
+
+    @admin.display(description="state")
+    def state(self, obj):
+        return self._state(obj).status
+
+    @admin.display(description="ended / expired")
+    def ended(self, obj):
+        state = self._state(obj)
+        if state.is_live:
+            return "—"
+        return f"{state.at:%Y-%m-%d %H:%M:%S} ({state.why})"
+
+    @admin.action(description="Revoke selected logins (every token of each family)", permissions=["change"])
+    def revoke_families(self, request, queryset):
+        live = [f for f in queryset if self._state(f).is_live]
+        if not _confirmed(request):
+            return _action_confirmation(self, request, queryset.filter(pk__in=[f.pk for f in live]),
+                                        action="revoke_families", title="Revoke these logins?",
+                                        consequence="Every access and refresh token of each stops working at once.")
+        ended = 0
+        for family in live:
+            if logins.login_end(user_id=family.user_id, login_id=f"t-{family.pk}", reason="admin", by=request.user):
+                services.auth_event_record(kind=AuthEvent.Kind.LOGIN_ENDED, user=family.user, door="admin",
+                                           detail=f"token login t-{family.pk[:8]} ended by {request.user}")
+                ended += 1
+        self.message_user(request, f"{ended} login(s) revoked.", messages.SUCCESS)
+        return None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _hide_unused_authtoken_admin() -> None:
+    """Show DRF's token admin only while DRF tokens exist (the benchmark's reference door makes them)."""
+    try:
+        from rest_framework.authtoken.admin import TokenAdmin
+        from rest_framework.authtoken.models import Token, TokenProxy
+    except ImportError:
+        return
+    if not admin.site.is_registered(TokenProxy):
+        return
+
+    class UsedOnlyTokenAdmin(TokenAdmin):
+        # A DRF token is a live credential: list who holds one, never the key itself.
+        list_display = ("user", "created")
+
+        def has_module_permission(self, request):
+            return super().has_module_permission(request) and Token.objects.exists()
+
+        def has_view_permission(self, request, obj=None):
+            # A token's own pages (change, history, delete) are titled by the token, which is its key.
+            return obj is None and super().has_view_permission(request, obj)
+
+        def has_change_permission(self, request, obj=None):
+            return obj is None and super().has_change_permission(request, obj)
+
+        def has_delete_permission(self, request, obj=None):
+            return False
+
+    admin.site.unregister(TokenProxy)
+    admin.site.register(TokenProxy, UsedOnlyTokenAdmin)
+
+
+_hide_unused_authtoken_admin()

@@ -1,5 +1,7 @@
 """Admin for the revocation store: read-only. Revocations are never undone by hand (that would fail open)."""
 
+from datetime import UTC, datetime, timedelta
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.http import HttpResponseRedirect
@@ -9,10 +11,22 @@ from denylist.models import Revocation
 
 @admin.register(Revocation)
 class RevocationAdmin(admin.ModelAdmin):
-    list_display = ["kind", "key", "user_id", "reason", "created", "expires_at", "synced"]
+    list_display = ["kind", "key", "user_id", "reason", "cutoff_at", "first_recorded", "expires_at", "synced"]
     list_filter = ["kind", "reason", "synced"]
     search_fields = ["key", "user_id"]
-    readonly_fields = [f.name for f in Revocation._meta.fields]
+    readonly_fields = ["cutoff_at", "first_recorded", *(f.name for f in Revocation._meta.fields)]
+
+    @admin.display(description="cut-off (latest)", ordering="cutoff_ms")
+    def cutoff_at(self, obj):
+        """A user entry keeps its latest cut-off and that cut-off's reason; `created` is when the row first
+        appeared, which for a user revoked several times is older than both."""
+        if obj.cutoff_ms is None:
+            return "—"
+        return datetime.fromtimestamp(obj.cutoff_ms // 1000, tz=UTC) + timedelta(milliseconds=obj.cutoff_ms % 1000)
+
+    @admin.display(description="first recorded", ordering="created")
+    def first_recorded(self, obj):
+        return obj.created
 
     def changelist_view(self, request, extra_context=None):
         # PostgreSQL text cannot hold a NUL: `?kind=%00` or `?q=%00` reaching the query is a DataError (a 500).

@@ -6,5 +6,8 @@ class JwtDemoConfig(AppConfig):
     verbose_name = "JWT door"
 
     def ready(self) -> None:
-        # Importing registers the deployment checks and the module's other hooks.
-        from jwt_demo import checks, schema  # noqa: F401
+        from accounts.logins import source_register
+        from jwt_demo import checks, schema  # noqa: F401 - registers the deployment checks and the schema hooks
+        from jwt_demo.logins import TokenLoginSource
+
+        source_register(TokenLoginSource())

@@ -15,12 +15,20 @@ at once) and, before PyJWT sees a byte, applies the rules of RFC 8725 ("JWT Best
   before the JSON parser can recurse.
 Claim shapes and time (`exp`, `nbf`, `iat`, `auth_time`) are checked by the token classes (jwt_demo.tokens)
 against the codec's clock, which tests freeze; PyJWT's own time checks would read the wall clock.
+
+Verifying is the JWT door's largest cost after the revocation round trip (PyJWT's base64url and signature checks,
+our canonical-spelling checks): a bounded per-process memory of verified tokens (`VerifiedTokens`) spares it for
+a token presented again. It remembers only what cannot change for one token string — its structure, header,
+signature, issuer, audience and type — never a time check (the token classes redo those on every request) and
+never a revocation answer (the store is asked on every request).
 """
 
 import base64
 import binascii
 import json
 import re
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 
 import jwt
@@ -67,6 +75,54 @@ def canonical_segment(segment: str) -> bytes:
     return raw
 
 
+class VerifiedTokens:
+    """Remember up to `size` tokens whose every check in `TokenLabBackend.decode` passed: token → payload.
+
+    Keyed by the exact token string plus what the checks depended on (accepted types, algorithm, issuer,
+    audience): a re-spelled token (a malleated signature) is another key, verified afresh and refused. An entry
+    counts only while its key is still the ring's key for its `kid`, so a rotated-out key (or new settings, which
+    build a new ring) sends the token through verification again. Oldest entries go first; payloads are copied
+    in and out, so no caller can alter what is remembered. Safe across threads.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _context(token: str, token_types: tuple[str, ...]) -> tuple:
+        return token, token_types, settings.JWT_ALGORITHM, settings.JWT_ISSUER, settings.JWT_AUDIENCE
+
+    def get(self, token: str, token_types: tuple[str, ...]) -> dict | None:
+        """Return a copy of the remembered payload, or None (never verified here, or its key is gone)."""
+        if self.size <= 0:
+            return None
+        key = self._context(token, token_types)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            return None
+        kid, signer, payload = entry
+        if keyring().verifying_key(kid) is not signer:
+            with self._lock:
+                self._entries.pop(key, None)
+            return None
+        return dict(payload)
+
+    def put(self, token: str, token_types: tuple[str, ...], kid: str, signer: "Key", payload: dict) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[self._context(token, token_types)] = (kid, signer, dict(payload))
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 class TokenLabBackend(TokenBackend):
     """Sign and verify Token Lab's tokens with the `kid` key ring; every setting is read when it is used.
 
@@ -75,11 +131,14 @@ class TokenLabBackend(TokenBackend):
     shapes (the token classes do) and never consults the revocation store.
     """
 
+    verified_cache_size = 4096  # tokens remembered as verified, per process (0: verify every time)
+
     def __init__(self):
         # simplejwt's constructor captures algorithm, keys, audience, issuer and leeway for the life of the process
         # (and may build a JWKS client that fetches keys from a URL): all of that is read lazily below instead.
         self.jwks_client = None
         self.json_encoder = None
+        self.verified = VerifiedTokens(self.verified_cache_size)
 
     # --- settings, read on every use --------------------------------------------------------------------------
     @property
@@ -142,6 +201,8 @@ class TokenLabBackend(TokenBackend):
             raise TokenError("Token must be a non-empty string.")
         if len(token) > settings.MAX_TOKEN_LENGTH:
             raise TokenError("Token is too long.")
+        if verify and (payload := self.verified.get(token, token_types)) is not None:
+            return payload
         segments = token.split(".")
         if len(segments) != 3:
             raise TokenError("Token is malformed.")
@@ -173,6 +234,8 @@ class TokenLabBackend(TokenBackend):
             raise TokenError("Token is invalid.") from None
         if payload.get("token_type") != token_type:
             raise TokenError("Token has the wrong type for this endpoint.")
+        if verify:
+            self.verified.put(token, token_types, header["kid"], key, payload)
         return payload
 
     def _header(self, segment: str) -> dict:

@@ -85,10 +85,10 @@ def token_refresh(*, refresh: object) -> TokenPair:
     Raise jwt_demo.throttling.RefreshThrottled, rotating nothing, when the login is over `REFRESH_RATE`.
     """
     claims = codec.decode(refresh, token_types=(REFRESH,))
-    # Per login, before anything is written: a client looping on refresh gets 429 and nothing rotates.
-    refresh_throttle.hit(family=claims.family)
     if refresh_claims_revoked(claims):
         raise TokenError("Token has been revoked.", "token_revoked")
+    # Per login, before anything is written: a client looping on refresh gets 429 and nothing rotates.
+    refresh_throttle.hit(family=claims.family)
     now = _now()
     outcome = "invalid"
     with transaction.atomic():

@@ -33,6 +33,7 @@ __all__ = ["ACCESS", "MAX_HEADER_SEGMENT", "REFRESH", "TYP", "AccessToken", "Cla
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _MAX_NUMERIC_DATE = 10**12  # about the year 33658: bounds every arithmetic on time claims
+_LIFETIME_SETTINGS = {ACCESS: "ACCESS_TOKEN_LIFETIME", REFRESH: "REFRESH_TOKEN_LIFETIME"}  # seconds
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class TokenLabToken(simplejwt.Token):
         if not _is_number(nbf):
             raise TokenError("Token claims are malformed.")
         # The lifetime of the type the token is (an untyped token may be either), not of the class decoding it.
-        if exp - iat > _MINTED[payload["token_type"]].lifetime.total_seconds():
+        if exp - iat > getattr(settings, _LIFETIME_SETTINGS[payload["token_type"]]):
             raise TokenError("Token lifetime exceeds what this server issues.")
         # Rotation never keeps a login alive past its absolute lifetime; a token claiming an older login was not
         # minted here.
@@ -208,13 +209,13 @@ class TokenLabToken(simplejwt.Token):
 class AccessToken(TokenLabToken, simplejwt.AccessToken):
     token_type = ACCESS
     accepted_types = (ACCESS,)
-    lifetime = _Lifetime("ACCESS_TOKEN_LIFETIME")
+    lifetime = _Lifetime(_LIFETIME_SETTINGS[ACCESS])
 
 
 class RefreshToken(TokenLabToken, simplejwt.RefreshToken):
     token_type = REFRESH
     accepted_types = (REFRESH,)
-    lifetime = _Lifetime("REFRESH_TOKEN_LIFETIME")
+    lifetime = _Lifetime(_LIFETIME_SETTINGS[REFRESH])
     access_token_class = AccessToken
 
     @property

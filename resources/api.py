@@ -13,6 +13,10 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import logins
+from accounts.models import AuthEvent
+from accounts.network import client_ip
+from accounts.services import auth_event_record
 from httpkit.fields import StrictCharField
 from resources import selectors, services
 from resources.models import Note
@@ -41,6 +45,19 @@ class StaffReportSerializer(serializers.Serializer):
     staff = serializers.IntegerField()
     notes = serializers.IntegerField()
     top_writers = serializers.ListField(child=serializers.DictField())
+
+
+class LoginSerializer(serializers.Serializer):
+    """One of the caller's logins (API.md, "Logins of the caller"): never a session key or a token."""
+
+    id = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["session", "token"])
+    door = serializers.CharField()
+    device = serializers.CharField()
+    ip = serializers.IPAddressField(allow_null=True)
+    created = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField()
 
 
 class IsStaff(BasePermission):
@@ -94,6 +111,27 @@ class StaffReportView(APIView):
         return Response(StaffReportSerializer(selectors.staff_report()).data)
 
 
+class LoginListView(APIView):
+    """The caller's live logins on both doors, sessions and token logins together."""
+
+    @extend_schema(responses=LoginSerializer(many=True))
+    def get(self, request):
+        return Response(LoginSerializer(logins.login_list(user_id=request.user.pk, request=request), many=True).data)
+
+
+class LoginDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, login_id: str):
+        """End one of the caller's logins at once: a session, or every token of a token login (its family)."""
+        ended = logins.login_end(user_id=request.user.pk, login_id=login_id, reason="user", request=request)
+        if ended is None:
+            raise NotFound("No such login.")
+        auth_event_record(kind=AuthEvent.Kind.LOGIN_ENDED, user=request.user.load() if hasattr(request.user, "load")
+                          else request.user, door=ended.door, ip=client_ip(request._request),
+                          detail=f"{ended.kind} login {ended.id[:10]} ended by its user")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class RowIdConverter:
     """A database row id: 1 to 18 digits, so an absurd id is a 404, never an integer overflow in the database."""
 
@@ -121,4 +159,6 @@ def resource_urlpatterns(*, authentication_classes: list, name_prefix: str) -> l
         path("notes/", bind(NoteListView), name=f"{name_prefix}-notes"),
         path("notes/<rowid:note_id>/", bind(NoteDetailView), name=f"{name_prefix}-note"),
         path("staff/report/", bind(StaffReportView), name=f"{name_prefix}-staff-report"),
+        path("logins/", bind(LoginListView), name=f"{name_prefix}-logins"),
+        path("logins/<str:login_id>/", bind(LoginDetailView), name=f"{name_prefix}-login"),
     ]

@@ -6,5 +6,8 @@ class SessionsDemoConfig(AppConfig):
     verbose_name = "Session door"
 
     def ready(self) -> None:
-        # Importing registers the deployment checks and the module's other hooks.
-        from sessions_demo import checks, receivers  # noqa: F401
+        from accounts.logins import source_register
+        from sessions_demo import checks, receivers, schema  # noqa: F401 - checks, signal receivers, schema hooks
+        from sessions_demo.logins import SessionLoginSource
+
+        source_register(SessionLoginSource())

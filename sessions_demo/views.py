@@ -14,13 +14,15 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import logins
 from accounts import services as accounts
 from accounts.models import AuthEvent
 from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
 from sessions_demo import services
+from sessions_demo.endings import login_mark_clear, login_mark_set, session_ending
 from sessions_demo.forms import LoginForm, PasswordChangeForm
-from sessions_demo.models import session_digest
+from sessions_demo.models import is_session_digest
 
 GENERIC_LOGIN_ERROR = "Please enter a correct username and password. Both fields may be case-sensitive."
 
@@ -55,11 +57,15 @@ def login_view(request):
             return response
         if user is not None:
             login(request, user)  # cycles the session key: no session fixation
-            return redirect(_safe_next(request))
+            response = redirect(_safe_next(request))
+            login_mark_set(response, request=request, user=user)
+            return response
         form.add_error(None, GENERIC_LOGIN_ERROR)
     elif request.method == "POST":
         form.add_error(None, GENERIC_LOGIN_ERROR)
-    return render(request, "sessions_demo/login.html", {"form": form, "next": _safe_next(request)}, status=status)
+    return render(request, "sessions_demo/login.html", {
+        "form": form, "next": _safe_next(request), "ending": session_ending(request),
+    }, status=status)
 
 
 @require_POST
@@ -69,7 +75,24 @@ def logout_view(request):
         accounts.auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=request.user, door="session",
                                    ip=client_ip(request), user_agent=user_agent(request))
     logout(request)  # flushes the session: its row is deleted server-side
-    return redirect("/session/login/")
+    messages.info(request, "You logged out of the session door: this browser's session has ended. Sessions on "
+                           "your other devices and your JWTs were not touched.")
+    response = redirect("/session/login/")
+    login_mark_clear(response)  # a logout asked for needs no explanation on the login page
+    return response
+
+
+@require_POST
+@login_required
+@csrf_protect
+def logout_everywhere_view(request):
+    accounts.user_log_out_everywhere(user=request.user, door="session")
+    logout(request)
+    messages.info(request, "You logged out everywhere: every session of yours, on every device, and every JWT "
+                           "issued to you has ended.")
+    response = redirect("/session/login/")
+    login_mark_clear(response)
+    return response
 
 
 @login_required
@@ -84,24 +107,28 @@ def home_view(request):
 @login_required
 @never_cache
 def devices_view(request):
-    current = session_digest(request.session.session_key) if request.session.session_key else None
+    """Every live login of the user, on both doors: sessions and token logins, with device names."""
     return render(request, "sessions_demo/devices.html", {
-        "sessions": services.session_list(user_id=request.user.pk), "current": current,
+        "logins": logins.login_list(user_id=request.user.pk, request=request),
     })
 
 
 @require_POST
 @login_required
 @csrf_protect
-def device_revoke_view(request, digest: str):
-    if not services.session_end(user_id=request.user.pk, digest=digest):
+def device_revoke_view(request, login_id: str):
+    # A bare session digest (the page's older links) or a public login id, "s-<digest>" or "t-<family>".
+    public_id = f"s-{login_id}" if is_session_digest(login_id) else login_id
+    ended = logins.login_end(user_id=request.user.pk, login_id=public_id, reason="user", request=request)
+    if ended is None:
         raise Http404("No such session.")
-    accounts.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=request.user, door="session",
-                               ip=client_ip(request), detail=f"session {digest[:8]}")
-    if request.session.session_key and session_digest(request.session.session_key) == digest:
+    accounts.auth_event_record(
+        kind=AuthEvent.Kind.SESSION_REVOKED if ended.kind == "session" else AuthEvent.Kind.LOGIN_ENDED,
+        user=request.user, door="session", ip=client_ip(request), detail=f"{ended.kind} login {ended.id[:10]}")
+    if ended.current:
         logout(request)
         return redirect("/session/login/")
-    messages.success(request, "That session has ended.")
+    messages.success(request, "That session has ended." if ended.kind == "session" else "That login has ended.")
     return redirect("/session/devices/")
 
 
@@ -112,7 +139,8 @@ def devices_revoke_others_view(request):
     ended = services.session_end_all(user_id=request.user.pk, except_key=request.session.session_key)
     accounts.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=request.user, door="session",
                                ip=client_ip(request), detail=f"{ended} other sessions")
-    messages.success(request, f"{ended} other session{'s' if ended != 1 else ''} ended.")
+    messages.success(request, f"{ended} other session{'s' if ended != 1 else ''} ended. This session and your JWTs "
+                              "were not touched: use log out everywhere to end those too.")
     return redirect("/session/devices/")
 
 
@@ -143,5 +171,7 @@ def password_view(request):
             # dated after the cut-off, so only the device that changed the password stays signed in.
             login(request, request.user)
             messages.success(request, "Password changed. Every other session and every older token has ended.")
-            return redirect("/session/")
+            response = redirect("/session/")
+            login_mark_set(response, request=request, user=request.user)
+            return response
     return render(request, "sessions_demo/password.html", {"form": form})

@@ -1,8 +1,7 @@
-"""The workshop pages: where participants start, and see both doors side by side."""
+"""The workshop's other pages: the inspector, the mistakes lab, the benchmark; the guided lab is in lab_views."""
 
 import secrets
 
-from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
@@ -16,18 +15,8 @@ from bench.charts import report_charts, scale_charts
 from bench.report import report_load
 from httpkit.fields import StrictCharField
 from workshop.attacks import SCENARIOS, scenario_run
+from workshop.benchpage import bench_findings, notes_html, token_size
 from workshop.inspection import MAX_INPUT, token_inspect
-
-
-@require_GET
-def index(request):
-    return render(request, "workshop/index.html", {
-        "algorithm": settings.JWT_ALGORITHM,
-        "access_lifetime": settings.ACCESS_TOKEN_LIFETIME,
-        "refresh_lifetime": settings.REFRESH_TOKEN_LIFETIME,
-        "redis": bool(settings.REDIS_URL),
-        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
-    })
 
 
 @require_GET
@@ -54,6 +43,9 @@ def benchmark(request):
     return render(request, "workshop/bench.html", {
         "report": report, "error": error, "charts": report_charts(report) if report else [],
         "scale_charts": scale_charts(report) if report else [],
+        "findings": bench_findings(report) if report else [],
+        "token_size": token_size(report) if report else None,
+        "notes": notes_html(report.get("notes", [])) if report else [],
     })
 
 

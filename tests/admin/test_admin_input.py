@@ -101,7 +101,7 @@ def test_changelist_actions_with_malformed_selection_warn_and_change_nothing(adm
 def test_a_wellformed_selection_still_acts(admin_client, user, jwt_door):
     family = TokenFamily.objects.get(user=user)
     response = admin_client.post("/admin/jwt_demo/tokenfamily/",
-                                 {"action": "revoke_families", "_selected_action": [family.id]})
+                                 {"action": "revoke_families", "_selected_action": [family.id], "confirm": "yes"})
     assert response.status_code == HTTPStatus.FOUND
     assert _messages(response) == ["1 login(s) revoked."]
     assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED

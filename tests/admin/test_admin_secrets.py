@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.test import Client
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from accounts.models import User
 from jwt_demo.models import RefreshToken, TokenFamily
@@ -39,6 +40,8 @@ def secrets_in_play(user, admin_user):
              for door in (SessionDoor, JWTDoor)]
     secrets = set(DeviceSession.objects.values_list("session_key", flat=True))
     secrets |= {token for d in doors if isinstance(d, JWTDoor) for token in (d.access, d.refresh)}
+    # A DRF token (the benchmark's reference door): its admin shows only while one exists, and never its key.
+    secrets.add(Token.objects.create(user=user).key)
     assert len(secrets) >= 6
     return secrets
 
@@ -50,9 +53,13 @@ def _admin_pages(users) -> list[str]:
         opts = model._meta
         base = f"/admin/{opts.app_label}/{opts.model_name}/"
         pages += [f"/admin/{opts.app_label}/", base]
+        if model is TokenProxy:
+            continue  # a DRF token's own pages would be titled by its key: test_drf_token_pages_are_refused
         for pk in model._default_manager.values_list("pk", flat=True)[:50]:
             pages += [f"{base}{pk}/change/", f"{base}{pk}/history/"]
     pages += [f"/admin/accounts/user/{u.pk}/credentials/" for u in users]
+    pages += ["/admin/console/", "/admin/console/sessions/", "/admin/console/tokens/"]
+    pages += [f"/admin/console/users/{u.pk}/" for u in users]
     return pages
 
 
@@ -76,3 +83,14 @@ def test_raw_session_rows_have_no_admin(admin_client, session_door):
     assert admin_client.get("/admin/sessions_demo/devicesession/").status_code == HTTPStatus.NOT_FOUND
     assert admin_client.get(f"/admin/sessions_demo/devicesession/{key}/change/").status_code == HTTPStatus.NOT_FOUND
     assert DeviceSession.objects.filter(session_key=key).exists()
+
+
+def test_drf_token_pages_are_refused(admin_client, user):
+    assert admin_client.get("/admin/authtoken/").status_code == HTTPStatus.NOT_FOUND  # hidden: no token exists
+    key = Token.objects.create(user=user).key
+    listing = admin_client.get("/admin/authtoken/tokenproxy/")
+    assert listing.status_code == HTTPStatus.OK and key not in listing.content.decode()
+    for page in ["change", "history", "delete"]:
+        response = admin_client.get(f"/admin/authtoken/tokenproxy/{user.pk}/{page}/")
+        assert response.status_code in {HTTPStatus.FORBIDDEN, HTTPStatus.FOUND}, page
+        assert key not in response.content.decode()

@@ -47,9 +47,10 @@ def test_tiny_run_prints_every_variant_and_writes_the_same_report_twice(tiny_run
         assert row["requests"] == 20
         assert len(row["slice_rps"]) == 2  # one slice per round, 10 requests each
         assert set(row["latency_ms"]) == {"p50", "p95", "p99", "mean"}
-        assert set(row["ratios"]) == {"throughput", "p50", "p95", "p99"}
+        assert set(row["ratios"]) == {"throughput", "cpu_throughput", "p50", "p95", "p99"}  # CPU: in-process only
+        assert row["cpu_us_per_request"] > 0
     base = rows(report)["baseline"]
-    assert base["ratios"] == {"throughput": 1.0, "p50": 1.0, "p95": 1.0, "p99": 1.0}
+    assert base["ratios"] == {"throughput": 1.0, "cpu_throughput": 1.0, "p50": 1.0, "p95": 1.0, "p99": 1.0}
 
 
 def test_query_and_command_counts_are_exact(tiny_run):

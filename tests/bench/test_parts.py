@@ -145,3 +145,14 @@ def test_simplejwt_precheck_names_why_it_cannot_verify_an_asymmetric_token(setti
     reason = _simplejwt_refuses()
     assert reason.startswith("skipped: simplejwt's stock backend cannot verify Token Lab's EdDSA tokens with "
                              "SIMPLE_JWT as configured (")
+
+
+def test_the_algorithms_section_verifies_every_token_in_full():
+    from bench.algorithms import every_verification_in_full
+    from jwt_demo.backend import token_backend
+
+    size = token_backend.verified.size
+    assert size > 0
+    with every_verification_in_full():
+        assert token_backend.verified.size == 0
+    assert token_backend.verified.size == size

@@ -1,6 +1,5 @@
-"""The admin's one view over a user's sessions and token families, and its actions, through both doors."""
+"""The console's page of one user: sessions and token logins of both doors, their true state, and the actions."""
 
-import re
 from http import HTTPStatus
 
 import pytest
@@ -52,16 +51,29 @@ def test_revoke_family_from_admin_kills_access_and_refresh(console, jwt_door, us
     assert family.revoked_reason == "admin"
 
 
-def test_log_out_everywhere_from_admin_ends_both_doors(console, session_door, jwt_door, user):
+def test_log_out_everywhere_asks_for_confirmation_first(console, session_door, jwt_door, user):
     client, url = console
-    assert client.post(url, {"action": "log_out_everywhere"}).status_code == HTTPStatus.FOUND
+    response = client.post(url, {"action": "log_out_everywhere"})
+    assert response.status_code == HTTPStatus.OK
+    assert "Log alice out everywhere?" in response.content.decode()
+    assert session_door.get("profile/").status_code == HTTPStatus.OK
+    assert jwt_door.get("profile/").status_code == HTTPStatus.OK
+    assert not AuthEvent.objects.filter(kind=AuthEvent.Kind.LOGOUT_EVERYWHERE).exists()
+
+
+def test_log_out_everywhere_from_admin_ends_both_doors(console, session_door, jwt_door, user, admin_user):
+    client, url = console
+    assert client.post(url, {"action": "log_out_everywhere", "confirm": "yes"}).status_code == HTTPStatus.FOUND
     assert session_door.get("profile/").status_code == HTTPStatus.FORBIDDEN
     assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
 
 
 def test_suspend_then_reactivate(console, session_door, jwt_door, user):
     client, url = console
-    client.post(url, {"action": "suspend"})
+    assert client.post(url, {"action": "suspend"}).status_code == HTTPStatus.OK  # the confirmation page
+    user.refresh_from_db()
+    assert user.is_active is True
+    client.post(url, {"action": "suspend", "confirm": "yes"})
     user.refresh_from_db()
     assert user.is_active is False
     assert session_door.get("profile/").status_code == HTTPStatus.FORBIDDEN
@@ -105,12 +117,16 @@ def test_console_requires_staff(client, user):
 
 
 def test_admin_cannot_suspend_self_via_console(admin_client, admin_user):
-    admin_client.post(f"/admin/accounts/user/{admin_user.pk}/credentials/", {"action": "suspend"})
+    admin_client.post(f"/admin/accounts/user/{admin_user.pk}/credentials/", {"action": "suspend", "confirm": "yes"})
     assert User.objects.get(pk=admin_user.pk).is_active is True
 
 
 def test_changelist_actions(admin_client, user, jwt_door):
     response = admin_client.post("/admin/accounts/user/", {"action": "suspend", "_selected_action": [user.pk]})
+    assert response.status_code == HTTPStatus.OK  # the confirmation page
+    assert User.objects.get(pk=user.pk).is_active is True
+    response = admin_client.post("/admin/accounts/user/", {"action": "suspend", "_selected_action": [user.pk],
+                                                           "confirm": "yes"})
     assert response.status_code == HTTPStatus.FOUND
     assert User.objects.get(pk=user.pk).is_active is False
     assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
@@ -123,27 +139,29 @@ def test_admin_lists_render(admin_client, session_door, jwt_door, url):
     assert admin_client.get(url).status_code == HTTPStatus.OK
 
 
-def test_family_page_shows_the_newest_refresh_tokens_and_a_count(admin_client, jwt_door, user):
+def test_family_page_pages_its_refresh_tokens(admin_client, jwt_door, user):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from jwt_demo.admin import RECENT_REFRESH_TOKENS
+    from console.admin import REFRESH_TOKENS_PER_PAGE
     from jwt_demo.models import RefreshToken
 
     family = TokenFamily.objects.get(user=user)
     RefreshToken.objects.filter(family=family).delete()
     start = timezone.now() - timedelta(days=1)
     rows = [RefreshToken(jti=f"{i:032x}", family=family, issued_at=start + timedelta(minutes=i),
-                         expires_at=start + timedelta(days=14)) for i in range(RECENT_REFRESH_TOKENS + 5)]
+                         expires_at=start + timedelta(days=14)) for i in range(REFRESH_TOKENS_PER_PAGE + 5)]
     RefreshToken.objects.bulk_create(rows)
-    response = admin_client.get(f"/admin/jwt_demo/tokenfamily/{family.id}/change/")
-    assert response.status_code == HTTPStatus.OK
-    page = response.content.decode()
-    assert f"Refresh tokens (the newest {RECENT_REFRESH_TOKENS} of {RECENT_REFRESH_TOKENS + 5})" in page
+    url = f"/admin/jwt_demo/tokenfamily/{family.id}/change/"
+    page = admin_client.get(url).content.decode()
+    assert f"Refresh tokens 1–{REFRESH_TOKENS_PER_PAGE} of {REFRESH_TOKENS_PER_PAGE + 5}, newest first." in page
     assert all(row.jti in page for row in rows[5:])
     assert not any(row.jti in page for row in rows[:5])
-    assert RefreshToken.objects.filter(family=family).count() == RECENT_REFRESH_TOKENS + 5
+    page = admin_client.get(url + "?refresh_page=2").content.decode()
+    assert all(row.jti in page for row in rows[:5]) and not any(row.jti in page for row in rows[5:])
+    for bad in ["-1", "99999999999999999999", "x", "%00"]:
+        assert admin_client.get(f"{url}?refresh_page={bad}").status_code == HTTPStatus.OK
 
 
 def test_family_page_with_few_refresh_tokens_shows_them_all(admin_client, jwt_door, user):
@@ -151,5 +169,5 @@ def test_family_page_with_few_refresh_tokens_shows_them_all(admin_client, jwt_do
     response = admin_client.get(f"/admin/jwt_demo/tokenfamily/{family.id}/change/")
     assert response.status_code == HTTPStatus.OK
     page = response.content.decode()
-    assert re.search(r'class="inline-heading">\s*Refresh tokens\s*</h2>', page) and "the newest" not in page
+    assert "refresh-token-pages" not in page
     assert all(jti in page for jti in family.refresh_tokens.values_list("jti", flat=True))

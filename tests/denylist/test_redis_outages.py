@@ -50,6 +50,17 @@ def test_redis_unreachable_a_revocation_still_takes_effect_at_once(own_redis, se
     assert refresh(door).status_code == HTTPStatus.UNAUTHORIZED
 
 
+def test_redis_unreachable_a_live_login_still_refreshes(own_redis, user):
+    """The refresh throttle's counter is in Redis; with Redis down a refresh goes on uncounted (revocation is
+    still checked, against the database), rather than a login dying with the cache."""
+    door = JWTDoor(user.username, PASSWORD).login()
+    own_redis.stop()
+
+    assert refresh(door).status_code == HTTPStatus.OK
+    assert door.get("notes/").status_code == HTTPStatus.OK
+    assert refresh(door).status_code == HTTPStatus.OK
+
+
 @pytest.mark.usefixtures("postgres_required")
 def test_redis_and_database_unreachable_answer_503_never_500(own_redis, transactional_db, door_name, user):
     door = DOORS[door_name](user.username, PASSWORD).login()

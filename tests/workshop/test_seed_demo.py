@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accounts.management.commands.seed_demo import DEMO_USERS
 from accounts.models import User
 from resources.models import Note
 from tests.sessions_demo.browsers import browser, is_signed_in, log_in
+from workshop.management.commands.seed_demo import DEMO_USERS
 
 pytestmark = pytest.mark.django_db
 DEMO_PASSWORDS = {username: password for username, password, _, _ in DEMO_USERS}
@@ -134,3 +134,48 @@ def test_seed_force_uses_random_printed_passwords(settings, client, debug):
     second = seed("--force")
     assert all(second[username] != first[username] for username in first)
     assert User.objects.count() == 3
+
+
+# --- a room of participants ----------------------------------------------------------------------------------------
+
+def seed_participants(*args: str) -> dict[str, str]:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    assert "participant accounts ready" in out.getvalue()
+    return dict(re.findall(r"^(\S+)\s+(\S+)\s+(?:created|reset)$", out.getvalue(), re.MULTILINE))
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_participants_get_their_own_accounts_with_random_passwords(settings, debug):
+    settings.DEBUG = debug  # no password of theirs is published: a production room may be seeded too
+    printed = seed_participants("--participants", "12", "--prefix", "ws")
+    assert list(printed) == [f"ws{n:02d}" for n in range(1, 13)]
+    assert len(set(printed.values())) == 12
+    for username, password in printed.items():
+        user = User.objects.get(username=username)
+        assert user.check_password(password) and not user.is_staff and not user.is_superuser
+    assert not User.objects.filter(username__in=DEMO_PASSWORDS).exists()
+
+
+def test_seeding_participants_again_resets_their_passwords(client):
+    first = seed_participants("--participants", "2")
+    second = seed_participants("--participants", "2")
+    assert set(first) == set(second) == {"p01", "p02"}
+    assert all(first[name] != second[name] for name in first)
+    assert User.objects.filter(username__startswith="p").count() == 2
+
+
+@pytest.mark.parametrize("args", [["--participants", "0"], ["--participants", "501"],
+                                  ["--participants", "3", "--prefix", "Bad Prefix"],
+                                  ["--participants", "3", "--prefix", "1x"]])
+def test_participants_refuse_bad_counts_and_prefixes(args):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", *args, stdout=io.StringIO())
+    assert not User.objects.exists()
+
+
+def test_participants_never_take_over_a_staff_account():
+    User.objects.create_user("p01", password="x" * 20, is_staff=True)
+    with pytest.raises(CommandError, match="staff"):
+        call_command("seed_demo", "--participants", "1", stdout=io.StringIO())
+    assert User.objects.get(username="p01").is_staff

@@ -1,10 +1,15 @@
-"""Create Token Lab's demo accounts and notes; safe to run again (it resets the demo passwords).
+"""Create Token Lab's demo accounts and notes, or one account per workshop participant; safe to run again.
 
 The demo passwords below are published (here and in the README), and one of the accounts is a superuser: they
 are for a laptop with DEBUG=1 (`make run`). With DEBUG off the command refuses unless `--force`, and `--force`
 never uses them: every password is then random and printed once.
+
+`--participants N` creates (or resets) N ordinary accounts for a room — `p01` … `pNN`, or another `--prefix` —
+each with a random password, printed as a table to hand out, so that one participant's "log out everywhere" ends
+nobody else's sessions. No password of theirs is ever published, so this part runs with DEBUG off too.
 """
 
+import re
 import secrets
 
 from django.conf import settings
@@ -22,14 +27,26 @@ DEMO_USERS = [
 ]
 
 
+MAX_PARTICIPANTS = 500
+_PREFIX = re.compile(r"[a-z][a-z0-9_-]{0,20}")
+
+
 class Command(BaseCommand):
-    help = "Create the demo users (alice, bob, admin) with a few notes each, and print their passwords."
+    help = ("Create the demo users (alice, bob, admin) with a few notes each, and print their passwords; or, with "
+            "--participants N, one account per workshop participant.")
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true",
                             help="run with DEBUG off too; every password is then random and printed once")
+        parser.add_argument("--participants", type=int, metavar="N",
+                            help=f"create (or reset) N participant accounts with random passwords "
+                                 f"(1-{MAX_PARTICIPANTS}); the demo users are left alone")
+        parser.add_argument("--prefix", default="p", help="participant usernames: PREFIX01, PREFIX02, ... (default p)")
 
-    def handle(self, *args, force: bool = False, **options):
+    def handle(self, *args, force: bool = False, participants: int | None = None, prefix: str = "p", **options):
+        if participants is not None:
+            self._participants(count=participants, prefix=prefix)
+            return
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates a superuser whose demo password is published, so it runs with "
                                "DEBUG=1 only. To seed this server anyway, pass --force: every password is then "
@@ -56,3 +73,31 @@ class Command(BaseCommand):
             state = "created" if created else "reset"
             role = "staff admin" if is_staff else "user"
             self.stdout.write(f"{state:8} {role:11} {username:6} password: {password}")
+
+    def _participants(self, *, count: int, prefix: str) -> None:
+        if not 1 <= count <= MAX_PARTICIPANTS:
+            raise CommandError(f"--participants must be between 1 and {MAX_PARTICIPANTS}")
+        if not _PREFIX.fullmatch(prefix):
+            raise CommandError("--prefix must be a lowercase letter followed by up to 20 letters, digits, - or _")
+        width = max(2, len(str(count)))
+        column = max(len("username"), len(prefix) + width) + 2
+        users = get_user_model()
+        rows = []
+        with transaction.atomic():
+            for number in range(1, count + 1):
+                username = f"{prefix}{number:0{width}d}"
+                user, created = users.objects.get_or_create(username=username)
+                if not created and (user.is_staff or user.is_superuser):
+                    raise CommandError(f"{username} exists and is staff: pick another --prefix")
+                password = secrets.token_urlsafe(9)  # 72 bits: plenty behind the login throttle, short to type
+                user.is_active = True
+                user.set_password(password)  # resetting an account also ends its old sessions and tokens
+                user.save()
+                Note.objects.get_or_create(owner=user, title="My first note",
+                                           defaults={"body": f"A note only {username} can read."})
+                rows.append((username, password, "created" if created else "reset"))
+        self.stdout.write(f"{'username':<{column}}{'password':<14}state")
+        for username, password, state in rows:
+            self.stdout.write(f"{username:<{column}}{password:<14}{state}")
+        self.stdout.write(self.style.SUCCESS(
+            f"{count} participant accounts ready. Hand out one line each; the guided lab is at / ."))

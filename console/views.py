@@ -1,0 +1,254 @@
+"""The admin console's pages: dashboard, live sessions and token logins across users, one user's logins.
+
+Staff with the "view user" permission see; staff with "change user" act; everyone else gets nothing (the admin
+login page for the anonymous and non-staff, 403 for staff without the permission). Destructive actions (log
+out everywhere, suspend, ending several logins) answer with a confirmation page first, and every action is
+recorded as an auth event naming the administrator.
+"""
+
+import ipaddress
+import re
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import logins, services
+from accounts.models import AuthEvent, acting_admin
+from console import selectors
+from httpkit.adminguard import NUL, query_has_nul
+from jwt_demo.logins import family_facts
+from sessions_demo.logins import session_facts
+
+VIEW = "accounts.view_user"
+CHANGE = "accounts.change_user"
+PER_PAGE = 50
+AGES = {"1h": ("Last hour", timedelta(hours=1)), "24h": ("Last 24 hours", timedelta(hours=24)),
+        "7d": ("Last 7 days", timedelta(days=7))}
+_USER_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _require(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _context(request, **extra) -> dict:
+    return {**admin.site.each_context(request), "can_change": request.user.has_perm(CHANGE), **extra}
+
+
+def _user_or_404(user_id: str):
+    if not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id):
+        raise Http404("No such user.")
+    user = get_user_model().objects.filter(pk=int(user_id)).first()
+    if user is None:
+        raise Http404("No such user.")
+    return user
+
+
+def _record(*, kind: str, user, admin_user, detail: str) -> None:
+    services.auth_event_record(kind=kind, user=user, door="admin",
+                               detail=f"{detail} by {admin_user.get_username()}")
+
+
+# --- dashboard -----------------------------------------------------------------------------------------------
+def dashboard_view(request):
+    _require(request, VIEW)
+    data = selectors.dashboard()
+    charts = {
+        "doors": sorted({door for counts in (data["events_day"], data["events_hour"])
+                         for doors in counts.values() for door in doors}, key=_door_order),
+        "kinds": [{"kind": kind.value, "label": label} for kind, label in selectors.CHARTED_EVENTS],
+        "hour": data["events_hour"], "day": data["events_day"], "timeline": data["timeline"],
+    }
+    return TemplateResponse(request, "console/dashboard.html", _context(
+        request, title="Token Lab console", data=data, charts=charts))
+
+
+def _door_order(door: str) -> tuple:
+    return (selectors.DOORS.index(door) if door in selectors.DOORS else len(selectors.DOORS), door)
+
+
+# --- cross-user lists ----------------------------------------------------------------------------------------
+KINDS = {
+    "sessions": {"title": "Live sessions", "kind": "session", "doors": ["session"]},
+    "tokens": {"title": "Live token logins", "kind": "token", "doors": ["jwt", "hybrid"]},
+}
+
+
+def _filtered(request, which: str):
+    """Return (rows, filters, error) for a list: the live rows the query string's filters keep."""
+    params = request.GET
+    error = ""
+    if query_has_nul(params):
+        return None, {}, "A filter holds a character no value can contain; showing nothing."
+    now = timezone.now()
+    rows = (selectors.live_sessions(now) if which == "sessions" else selectors.live_token_logins(now))
+    rows = rows.select_related("user")
+    filters = {name: params.get(name, "").strip()[:300] for name in ("door", "ip", "device", "age", "user", "q")}
+    if filters["door"] and which == "tokens":
+        rows = rows.filter(door=filters["door"])
+    if filters["ip"]:
+        try:
+            rows = rows.filter(ip=str(ipaddress.ip_address(filters["ip"])))
+        except ValueError:
+            error = "That is not an IP address."
+            rows = rows.none()
+    if filters["device"]:
+        rows = rows.filter(user_agent__icontains=filters["device"])
+    if filters["age"] in AGES:
+        rows = rows.filter(created__gte=now - AGES[filters["age"]][1])
+    elif filters["age"] == "older":
+        rows = rows.filter(created__lt=now - AGES["7d"][1])
+    if filters["user"]:
+        rows = rows.filter(user__username=filters["user"])
+    if filters["q"]:
+        term = filters["q"]
+        condition = Q(user__username__icontains=term) | Q(user_agent__icontains=term)
+        try:
+            condition |= Q(ip=str(ipaddress.ip_address(term)))
+        except ValueError:
+            pass
+        rows = rows.filter(condition)
+    return rows.order_by("-created"), filters, error
+
+
+def logins_view(request, which: str):
+    _require(request, VIEW)
+    spec = KINDS[which]
+    if request.method == "POST":
+        return _bulk_end(request, which)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    rows, filters, error = _filtered(request, which)
+    page = Paginator(rows if rows is not None else [], PER_PAGE).get_page(request.GET.get("page"))
+    source = logins.source(spec["kind"])
+    facts = [session_facts(r) if which == "sessions" else family_facts(r) for r in page.object_list]
+    usernames = {r.user_id: r.user.get_username() for r in page.object_list}
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    return TemplateResponse(request, "console/logins.html", _context(
+        request, title=spec["title"], which=which, spec=spec, page=page, error=error, filters=filters,
+        ages=[(k, label) for k, (label, _delta) in AGES.items()] + [("older", "Older than 7 days")],
+        logins=[(login, usernames.get(login.user_id, "")) for login in logins.logins_of(source, facts)],
+        query=keep.urlencode() if not query_has_nul(request.GET) else "",
+    ))
+
+
+def _bulk_end(request, which: str):
+    _require(request, CHANGE)
+    ids = [i for i in request.POST.getlist("ids") if NUL not in i][:PER_PAGE]
+    chosen = []
+    for login_id in dict.fromkeys(ids):
+        parsed = logins.login_id_parse(login_id)
+        if parsed is None or parsed[0].kind != KINDS[which]["kind"]:
+            continue
+        row = _owner(which, parsed[1])
+        if row is not None:
+            login = logins.login_get(user_id=row.user_id, login_id=login_id)
+            if login is not None and login.state.is_live:
+                chosen.append((login, row.user))
+    back = reverse(f"console:{which}")
+    if not chosen:
+        messages.warning(request, "Nothing to end: choose one or more live logins.")
+        return HttpResponseRedirect(back)
+    if request.POST.get("confirm") != "yes":
+        return TemplateResponse(request, "console/confirm.html", _context(
+            request, title=f"End {len(chosen)} login{'s' if len(chosen) != 1 else ''}?", action_url=request.path,
+            hidden=[("ids", login.id) for login, _user in chosen],
+            items=[f"{user.get_username()}: {login.device}, {login.ip or 'unknown address'}, "
+                   f"{login.kind} login started {login.created:%Y-%m-%d %H:%M}" for login, user in chosen],
+            consequence="Each of these logins stops working on its next request, on every server.",
+            cancel_url=back))
+    ended = 0
+    for login, user in chosen:
+        if logins.login_end(user_id=user.pk, login_id=login.id, reason="admin", by=request.user):
+            _record(kind=AuthEvent.Kind.LOGIN_ENDED, user=user, admin_user=request.user,
+                    detail=f"{login.kind} login {login.id[:10]} ended")
+            ended += 1
+    messages.success(request, f"{ended} login{'s' if ended != 1 else ''} ended.")
+    return HttpResponseRedirect(back)
+
+
+def _owner(which: str, key: str):
+    from jwt_demo.models import TokenFamily
+    from sessions_demo.models import DeviceSession
+
+    if which == "sessions":
+        return DeviceSession.objects.filter(digest=key, user__isnull=False).select_related("user").first()
+    return TokenFamily.objects.filter(pk=key).select_related("user").first()
+
+
+# --- one user ------------------------------------------------------------------------------------------------
+def user_view(request, user_id: str):
+    _require(request, VIEW)
+    user = _user_or_404(user_id)
+    if request.method == "POST":
+        _require(request, CHANGE)
+        return _user_action(request, user)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    found = logins.login_list(user_id=user.pk, live_only=False, limit=100)
+    return TemplateResponse(request, "console/user.html", _context(
+        request, title=f"Sessions and tokens of {user.get_username()}", subject=user,
+        opts=get_user_model()._meta,
+        sessions=[login for login in found if login.kind == "session"],
+        tokens=[login for login in found if login.kind == "token"],
+        events=AuthEvent.objects.filter(user=user)[:30],
+    ))
+
+
+def _confirm_page(request, user, action: str, title: str, consequence: str):
+    return TemplateResponse(request, "console/confirm.html", _context(
+        request, title=title, action_url=request.path, hidden=[("action", action)], items=[user.get_username()],
+        consequence=consequence, cancel_url=request.path))
+
+
+def _user_action(request, user):
+    action = request.POST.get("action", "")
+    back = HttpResponseRedirect(request.path)
+    if action in {"end_login", "end_session", "revoke_family"}:
+        login_id = {"end_login": request.POST.get("login", ""), "end_session": "s-" + request.POST.get("session", ""),
+                    "revoke_family": "t-" + request.POST.get("family", "")}[action]
+        ended = logins.login_end(user_id=user.pk, login_id=login_id, reason="admin", by=request.user)
+        if ended is None:
+            messages.warning(request, {"end_session": "No such session (it may have ended already).",
+                                       "revoke_family": "No such login."}.get(
+                action, "No such live login (it may have ended already)."))
+            return back
+        _record(kind=AuthEvent.Kind.SESSION_REVOKED if ended.kind == "session" else AuthEvent.Kind.LOGIN_ENDED,
+                user=user, admin_user=request.user, detail=f"{ended.kind} login {ended.id[:10]} ended")
+        messages.success(request, "Session ended." if ended.kind == "session"
+                         else "Every token of that login has been revoked.")
+    elif action == "log_out_everywhere":
+        if request.POST.get("confirm") != "yes":
+            return _confirm_page(request, user, action, f"Log {user.get_username()} out everywhere?",
+                                 "Every session and every token of this account stops working on its next request.")
+        with acting_admin(request.user):  # the auth event and the record of the end name the administrator
+            services.user_log_out_everywhere(user=user, door="admin")
+        messages.success(request, "Logged out everywhere: every session and token has ended.")
+    elif action == "suspend":
+        if user.pk == request.user.pk:
+            messages.error(request, "You cannot suspend your own account.")
+            return back
+        if request.POST.get("confirm") != "yes":
+            return _confirm_page(request, user, action, f"Suspend {user.get_username()}?",
+                                 "The account can no longer log in, and every session and token of it stops "
+                                 "working on its next request. Reactivating later revives none of them.")
+        with acting_admin(request.user):
+            services.user_suspend(user=user, door="admin")
+        messages.success(request, "Account suspended; every session and token has ended.")
+    elif action == "reactivate":
+        with acting_admin(request.user):
+            services.user_reactivate(user=user, door="admin")
+        messages.success(request, "Account reactivated. Credentials ended earlier stay dead.")
+    else:
+        messages.error(request, "Unknown action.")
+    return back

@@ -1,0 +1,47 @@
+"""The JWT door's logins for accounts.logins: one per token family (body tokens or the hybrid cookie)."""
+
+from django.utils import timezone
+
+from accounts.logins import LoginFacts, LoginSource
+from jwt_demo import services
+from jwt_demo.models import TokenFamily, is_family_id
+
+
+def family_facts(family: TokenFamily) -> LoginFacts:
+    """Return a token family as login facts: its own end is `revoked_at`, its absolute end `absolute_expires_at`."""
+    return LoginFacts(key=family.id, door=family.door, user_id=family.user_id, created=family.created,
+                      expires_at=family.absolute_expires_at, user_agent=family.user_agent, ip=family.ip,
+                      last_seen=family.last_refreshed or family.created, ended_at=family.revoked_at,
+                      ended_reason=family.revoked_reason)
+
+
+class TokenLoginSource(LoginSource):
+    kind = "token"
+    prefix = "t"
+
+    def facts(self, *, user_id, live_only, limit=None):
+        families = TokenFamily.objects.filter(user_id=user_id)
+        if live_only:
+            families = families.filter(revoked_at__isnull=True, absolute_expires_at__gt=timezone.now())
+        families = families.order_by("-created")
+        return [family_facts(f) for f in (families[:limit] if limit is not None else families)]
+
+    def get(self, *, user_id, key):
+        if not is_family_id(key):
+            return None
+        family = TokenFamily.objects.filter(user_id=user_id, pk=key).first()
+        return family_facts(family) if family is not None else None
+
+    def end(self, *, user_id, key, reason):
+        family = TokenFamily.objects.filter(user_id=user_id, pk=key).first() if is_family_id(key) else None
+        if family is None:
+            return False
+        services.family_revoke(family=family, reason=reason)
+        return True
+
+    def current_key(self, request):
+        # request.auth is the verified access token (its claims in `.claims`) or the claims themselves.
+        auth = getattr(request, "auth", None)
+        claims = getattr(auth, "claims", auth)
+        family = getattr(claims, "family", None)
+        return family if isinstance(family, str) else None

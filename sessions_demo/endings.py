@@ -1,0 +1,101 @@
+"""Tell a browser whose session was ended from elsewhere why: the login page's "you were logged out because ...".
+
+A session that ends leaves nothing in the browser to explain it: its row is gone and the next request is simply
+anonymous. So at login the session door also leaves a small signed *login mark* cookie — the user's id, the
+session's public digest and the login's instant, nothing secret (HttpOnly, `Path=/session/`). When the login page
+later sees the mark without a live session, it looks up why, in this order:
+
+1. the history of ends (`accounts.LoginEnd`): this session's own end (a devices page, an administrator — named),
+   or a cut-off of every login of the user after this one began (password changed, suspended, deleted, "log out
+   everywhere"), whichever door or admin page did it;
+2. the revocation store: the user's cut-off (`Revocation` kind USER) after the login, or this session's own entry
+   (kind SESSION, written when Redis caches sessions);
+3. an auth event ending sessions of this user after the login.
+
+A logout the user asked for clears the mark: there is nothing to explain.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Q
+
+from accounts.models import AuthEvent, LoginEnd
+from denylist.models import Revocation
+from sessions_demo.models import DeviceSession, session_digest
+
+MARK_COOKIE = "tokenlab_login"
+_SALT = "tokenlab.session-login-mark"
+
+REASONS = {
+    "password_changed": "your password was changed, which ends every session and every token",
+    "suspended": "your account was suspended",
+    "deleted": "your account was deleted",
+    "logout_everywhere": "you logged out everywhere, which ends every session and every token",
+    "revoked": "this session was ended from a devices page or by an administrator",
+    "admin": "an administrator ended this session",
+    "user": "this session was ended from a devices page",
+}
+
+
+@dataclass(frozen=True)
+class SessionEnding:
+    """Why and when the browser's last session ended."""
+
+    reason: str
+    at: datetime | None
+    by: str = ""
+
+    @property
+    def text(self) -> str:
+        if self.by:
+            return f"an administrator ({self.by}) ended it: {REASONS.get(self.reason, 'ended on the server')}"
+        return REASONS.get(self.reason, "this session was ended on the server")
+
+
+def login_mark_set(response, *, request, user) -> None:
+    """Leave the login mark of the session `request` has just logged `user` into."""
+    key = request.session.session_key
+    if not key:
+        return
+    now_ms = int(datetime.now(tz=UTC).timestamp() * 1000)
+    value = signing.dumps({"u": user.pk, "d": session_digest(key), "t": now_ms}, salt=_SALT, compress=True)
+    response.set_cookie(MARK_COOKIE, value, max_age=settings.SESSION_COOKIE_AGE, path="/session/", httponly=True,
+                        samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+
+
+def login_mark_clear(response) -> None:
+    response.delete_cookie(MARK_COOKIE, path="/session/", samesite="Lax")
+
+
+def session_ending(request) -> SessionEnding | None:
+    """Return why the browser's last session ended, or None (no mark, still signed in, or nothing recorded)."""
+    if request.user.is_authenticated:
+        return None
+    try:
+        mark = signing.loads(request.COOKIES.get(MARK_COOKIE, ""), salt=_SALT, max_age=settings.SESSION_COOKIE_AGE)
+        user_id, digest, login_ms = int(mark["u"]), str(mark["d"]), int(mark["t"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    login_at = datetime.fromtimestamp(login_ms / 1000, tz=UTC)
+    end = LoginEnd.objects.filter(user_id=user_id).filter(Q(login=f"s-{digest}") | Q(login="", cutoff__gt=login_at)) \
+        .order_by("-created", "-id").values_list("reason", "created", "by_username").first()
+    if end is not None:
+        return SessionEnding(end[0], end[1], end[2])
+    cutoff = Revocation.objects.filter(kind=Revocation.Kind.USER, key=str(user_id), cutoff_ms__gt=login_ms) \
+        .values_list("reason", "cutoff_ms").first()
+    if cutoff is not None:
+        return SessionEnding(cutoff[0], datetime.fromtimestamp(cutoff[1] / 1000, tz=UTC))
+    own = Revocation.objects.filter(kind=Revocation.Kind.SESSION, key=digest).values_list("reason", "created").first()
+    if own is not None:
+        return SessionEnding(own[0] or "revoked", own[1])
+    if DeviceSession.objects.filter(digest=digest).exists():
+        return None  # the session lives on: the browser has merely lost its cookie
+    event = AuthEvent.objects.filter(user_id=user_id, kind=AuthEvent.Kind.SESSION_REVOKED,
+                                     created__gt=login_at) \
+        .order_by("-created").values_list("door", "created").first()
+    if event is not None:
+        return SessionEnding("admin" if event[0] == "admin" else "revoked", event[1])
+    return None

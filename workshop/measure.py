@@ -1,0 +1,171 @@
+"""Measure one request for the guided lab: bytes on the wire, database queries, Redis commands and milliseconds.
+
+A lab page that wants the cost of a request it makes adds the header `X-Lab-Measure: 1`; the answer then carries
+`X-Lab-Measure: {"ms": ..., "db": ..., "redis": ..., ...}` describing that very request, as this server handled
+it. Requests without the header are not touched (one dictionary lookup). Only counts, table names and Redis
+command names are reported — never SQL, parameters, keys or values — and the header that asks is left out of
+the byte count, so the numbers are those of the same request made without the lab.
+"""
+
+import contextvars
+import json
+import re
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+
+REQUEST_META = "HTTP_X_LAB_MEASURE"
+RESPONSE_HEADER = "X-Lab-Measure"
+_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+_MAX_NAMES = 12  # tables and commands listed per request: enough to explain the counts, bounded
+
+_current: contextvars.ContextVar["Tally | None"] = contextvars.ContextVar("lab_measure", default=None)
+
+
+@dataclass
+class Tally:
+    """What one request cost."""
+
+    queries: int = 0
+    redis_commands: int = 0
+    redis_round_trips: int = 0
+    tables: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+
+    def query(self, sql: str) -> None:
+        self.queries += 1
+        if len(self.tables) < _MAX_NAMES:
+            match = _TABLE.search(sql)
+            self.tables.append(match[1] if match else sql.split(None, 1)[0].upper())
+
+    def redis(self, names: list[str]) -> None:
+        self.redis_commands += len(names)
+        self.redis_round_trips += 1
+        room = _MAX_NAMES - len(self.commands)
+        self.commands.extend(names[:max(room, 0)])
+
+
+def _on_query(execute, sql, params, many, context):
+    tally = _current.get()
+    if tally is not None:
+        tally.query(sql)
+    return execute(sql, params, many, context)
+
+
+def _counting_execute(original):
+    def execute_command(*args, **options):
+        tally = _current.get()
+        if tally is not None:
+            tally.redis([str(args[0]).upper()])
+        return original(*args, **options)
+
+    execute_command.lab_measure = True
+    return execute_command
+
+
+def _counting_pipeline(original):
+    def pipeline(*args, **kwargs):
+        pipe = original(*args, **kwargs)
+        pipe_execute = pipe.execute
+
+        def execute(*a, **kw):
+            tally = _current.get()
+            if tally is not None and pipe.command_stack:
+                tally.redis([str(command[0][0]).upper() for command in pipe.command_stack])
+            return pipe_execute(*a, **kw)
+
+        pipe.execute = execute
+        return pipe
+
+    pipeline.lab_measure = True
+    return pipeline
+
+
+def _redis_hooks_ensure() -> None:
+    """Wrap the process's shared Redis client so its commands are counted for the request being measured.
+
+    Checked on every measured request, not installed once: another instrument (the benchmark's) may have wrapped
+    and unwrapped the same client since. The wrappers count only while a measured request runs in this context.
+    """
+    if not settings.REDIS_URL:
+        return
+    from django_redis import get_redis_connection
+
+    client = get_redis_connection("default")
+    if not getattr(client.__dict__.get("execute_command"), "lab_measure", False):
+        client.execute_command = _counting_execute(client.execute_command)
+    if not getattr(client.__dict__.get("pipeline"), "lab_measure", False):
+        client.pipeline = _counting_pipeline(client.pipeline)
+
+
+def _request_bytes(request) -> tuple[int, int, str]:
+    """Return (bytes of the request line, headers and body; bytes of its credential; what the credential was)."""
+    meta = request.META
+    size = len(f"{request.method} {request.get_full_path()} HTTP/1.1\r\n")
+    for key, value in meta.items():
+        if key == REQUEST_META:
+            continue
+        if key.startswith("HTTP_") or key in {"CONTENT_TYPE", "CONTENT_LENGTH"}:
+            if key in {"CONTENT_TYPE", "CONTENT_LENGTH"} and not value:
+                continue
+            name = key[5:] if key.startswith("HTTP_") else key
+            size += len(name) + 2 + len(str(value)) + 2
+    size += 2
+    try:
+        size += int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        pass
+    authorization = meta.get("HTTP_AUTHORIZATION")
+    if authorization:
+        return size, len(authorization), "Authorization header"
+    session = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if session:
+        return size, len(settings.SESSION_COOKIE_NAME) + 1 + len(session), f"{settings.SESSION_COOKIE_NAME} cookie"
+    return size, 0, "none"
+
+
+def _response_bytes(response) -> int:
+    size = len(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n") + 2
+    size += sum(len(name) + 2 + len(str(value)) + 2 for name, value in response.items())
+    size += sum(len(morsel.OutputString()) + len("Set-Cookie: \r\n") for morsel in response.cookies.values())
+    if not response.streaming:
+        size += len(response.content)
+    return size
+
+
+class LabMeasureMiddleware:
+    """Put the cost of a request that asks for it (`X-Lab-Measure`) in the response's `X-Lab-Measure` header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if REQUEST_META not in request.META:
+            return self.get_response(request)
+        tally = Tally()
+        token = _current.set(tally)
+        try:
+            _redis_hooks_ensure()
+            started = time.perf_counter()
+            with connection.execute_wrapper(_on_query):
+                response = self.get_response(request)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+        finally:
+            _current.reset(token)
+        request_bytes, credential_bytes, credential = _request_bytes(request)
+        response[RESPONSE_HEADER] = json.dumps({
+            "ms": round(elapsed_ms, 2),
+            "db": tally.queries,
+            "tables": tally.tables,
+            "redis": tally.redis_commands,
+            "redis_round_trips": tally.redis_round_trips,
+            "commands": tally.commands,
+            "request_bytes": request_bytes,
+            "credential_bytes": credential_bytes,
+            "credential": credential,
+            "response_bytes": _response_bytes(response),
+            "redis_enabled": bool(settings.REDIS_URL),
+        }, separators=(",", ":"))
+        return response
