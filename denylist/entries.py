@@ -21,6 +21,15 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """An entry as the database holds it: its row id (copy order) and whether a cache in front is known to hold it."""
+
+    pk: int
+    entry: Entry
+    synced: bool
+
+
+@dataclass(frozen=True)
 class Query:
     """The claims of one credential. A credential is revoked when any present key matches.
 

@@ -9,14 +9,27 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from denylist.backends.base import RevocationBackend
-from denylist.entries import Entry, Query
+from denylist.entries import Entry, Query, Stored
 from denylist.models import Revocation
 
 _CHUNK = 500
 
 
+def _stored(row: tuple) -> Stored:
+    pk, kind, key, user_id, cutoff_ms, expires_at, synced = row
+    return Stored(pk, Entry(kind=kind, key=key, expires_at=expires_at, user_id=user_id, cutoff_ms=cutoff_ms), synced)
+
+
+_COLUMNS = ("pk", "kind", "key", "user_id", "cutoff_ms", "expires_at", "synced")
+
+
 class DatabaseRevocationBackend(RevocationBackend):
-    """Keep revocations in the `Revocation` table; answer checks with a single indexed query."""
+    """Keep revocations in the `Revocation` table; answer checks with a single indexed query.
+
+    It also serves as the source of truth for a cache in front of it (the Redis backend reads the database only
+    through the methods below): `revoke(synced=False)` records an entry such a cache may lack, `mark_synced()`
+    records that the cache holds it, and `unsynced()` / `live()` read what to copy.
+    """
 
     def revoke(self, entries: Iterable[Entry], *, synced: bool = True) -> None:
         """Record the entries durably. `synced=False` marks a row the Redis copy may lack (see the Redis backend)."""
@@ -62,6 +75,19 @@ class DatabaseRevocationBackend(RevocationBackend):
             conditions.append(condition)
         for i in range(0, len(conditions), _CHUNK):
             Revocation.objects.filter(reduce(or_, conditions[i:i + _CHUNK])).update(synced=True)
+
+    def unsynced(self, *, live_at: datetime | None = None) -> list[Stored]:
+        """Return the entries a cache in front may lack (written while it was unreachable), oldest first; with
+        `live_at`, only those still live then."""
+        rows = Revocation.objects.filter(synced=False)
+        if live_at is not None:
+            rows = rows.filter(expires_at__gte=live_at)
+        return [_stored(r) for r in rows.order_by("pk").values_list(*_COLUMNS)]
+
+    def live(self, *, at: datetime, after: int = 0, limit: int | None = None) -> list[Stored]:
+        """Return the entries still live `at`, in row order, starting after row `after`; at most `limit`."""
+        rows = Revocation.objects.filter(expires_at__gte=at, pk__gt=after).order_by("pk").values_list(*_COLUMNS)
+        return [_stored(r) for r in (rows[:limit] if limit is not None else rows)]
 
     def is_revoked(self, query: Query) -> bool:
         return any(query.matches(kind, cutoff) for kind, cutoff in self.lookup(query))

@@ -33,6 +33,7 @@ on replicas close that window; the lease length bounds it.
 """
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -45,7 +46,7 @@ from denylist import conf
 from denylist.backends.base import RevocationBackend
 from denylist.backends.db import DatabaseRevocationBackend
 from denylist.entries import Entry, Query
-from denylist.models import Revocation
+from denylist.models import Revocation  # its Kind names only: rows are read through the database backend
 
 logger = logging.getLogger("tokenlab.revocation")
 
@@ -126,18 +127,6 @@ def encode(entry: Entry) -> str:
     return f"{entry.cutoff_ms}:{expires}" if entry.kind == Revocation.Kind.USER else str(expires)
 
 
-def _entry_of(row: Revocation) -> Entry:
-    return Entry(kind=row.kind, key=row.key, expires_at=row.expires_at, user_id=row.user_id, cutoff_ms=row.cutoff_ms)
-
-
-_ROW = ("pk", "kind", "key", "cutoff_ms", "expires_at", "synced")
-
-
-def _entry_of_values(values: tuple) -> Entry:
-    _pk, kind, key, cutoff_ms, expires_at, _synced = values
-    return Entry(kind=kind, key=key, expires_at=expires_at, cutoff_ms=cutoff_ms)
-
-
 def _mark_of(raw: bytes | None) -> tuple[str | None, int]:
     """Return (token, last pk copied) of a rebuild in progress, or (None, 0) when there is none."""
     if raw is None:
@@ -151,19 +140,10 @@ def _lease_of(raw: bytes | None) -> int | None:
     return int(raw) if raw is not None and raw.isdigit() else None
 
 
-class _Confirmation:
-    """The on-commit step of one transaction's revocations: push them again, then mark them synced or wait.
+class _Waits(threading.local):
+    """When this thread last began waiting out the leases (monotonic seconds)."""
 
-    One per transaction, so that a request revoking several things (a cut-off and the user's sessions) waits
-    for one lease at most, not one per revocation.
-    """
-
-    def __init__(self, backend: "RedisRevocationBackend", entries: list[Entry]):
-        self.backend = backend
-        self.entries = entries
-
-    def __call__(self) -> None:
-        self.backend._confirm(self.entries)
+    started_at = float("-inf")
 
 
 class RedisRevocationBackend(RevocationBackend):
@@ -186,6 +166,7 @@ class RedisRevocationBackend(RevocationBackend):
         self.key = key or conf.setting("REVOCATION_REDIS_KEY")
         self._script = None
         self._circuit_open_until = 0.0
+        self._waits = _Waits()
 
     # --- plumbing ---------------------------------------------------------------------------------------------
     @property
@@ -247,21 +228,8 @@ class RedisRevocationBackend(RevocationBackend):
         # Push now so that every worker sees the entry at once, and again once the database has committed it,
         # which also covers a hash rebuilt from the database between the two.
         self._push(entries)
-        pending = self._pending_confirmation()
-        if pending is not None:
-            pending.entries.extend(entries)
-        else:
-            transaction.on_commit(_Confirmation(self, entries))
-
-    def _pending_confirmation(self) -> _Confirmation | None:
-        """Return this transaction's on-commit confirmation if one is registered already."""
-        connection = transaction.get_connection()
-        if not connection.in_atomic_block:
-            return None
-        for _savepoints, callback, _robust in connection.run_on_commit:
-            if isinstance(callback, _Confirmation) and callback.backend is self:
-                return callback
-        return None
+        written_at = time.monotonic()
+        transaction.on_commit(lambda: self._confirm(entries, written_at=written_at))
 
     def _push(self, entries: Sequence[Entry]) -> bool:
         if self._circuit_open():
@@ -273,13 +241,20 @@ class RedisRevocationBackend(RevocationBackend):
             self._trip(exc)
             return False
 
-    def _confirm(self, entries: Sequence[Entry]) -> None:
+    def _confirm(self, entries: Sequence[Entry], *, written_at: float) -> None:
+        """After commit: push the entries again and record them as synced, or wait out the leases (see below)."""
         if self._push(entries):
             self.database.mark_synced(entries)
             return
         # Redis missed these entries. Readers elsewhere may still hold a lease granted without them: wait until
         # every such lease has run out before acknowledging (the caller's response is sent after this returns).
         # The extra second absorbs clock skew between the hosts that grant and check leases.
+        # One wait per transaction, not per revocation: on-commit callbacks run in the committing thread, after
+        # the commit, so a wait this thread began after these entries were written began after their commit
+        # too, and outlasts every lease granted without them.
+        if self._waits.started_at >= written_at:
+            return
+        self._waits.started_at = time.monotonic()
         self.sleep(conf.setting("REVOCATION_LEASE_SECONDS") + 1)
 
     # --- reads --------------------------------------------------------------------------------------------------
@@ -322,7 +297,7 @@ class RedisRevocationBackend(RevocationBackend):
         started = self.clock()
         try:
             if lease_seen:
-                entries = [_entry_of(r) for r in Revocation.objects.filter(synced=False)]
+                entries = [stored.entry for stored in self.database.unsynced()]
                 self._write(entries)
                 if self._run("renew", lease=started + self.lease_ms):
                     self.database.mark_synced(entries)
@@ -346,26 +321,24 @@ class RedisRevocationBackend(RevocationBackend):
                 token = uuid.uuid4().hex
                 self._run("begin", token=token)
             now = datetime.fromtimestamp(started / 1000, tz=UTC)
-            rows = list(Revocation.objects.filter(expires_at__gte=now, pk__gt=cursor).order_by("pk")
-                        .values_list(*_ROW)[:self.rebuild_chunk])
+            rows = self.database.live(at=now, after=cursor, limit=self.rebuild_chunk)
             if len(rows) == self.rebuild_chunk:  # more to come: copy this chunk, record how far, stop here
-                self._write_many([_entry_of_values(r) for r in rows])
-                if self._run("step", token=token, lease=rows[-1][0]):
-                    self.database.mark_synced([_entry_of_values(r) for r in rows if not r[-1]])
+                self._write_many([r.entry for r in rows])
+                if self._run("step", token=token, lease=rows[-1].pk):
+                    self.database.mark_synced([r.entry for r in rows if not r.synced])
                 return
             if not first:
                 # Earlier chunks were copied by earlier calls: rows that changed behind the cursor since, and whose
                 # writers could not push them, are the unsynced ones.
-                seen = {r[0] for r in rows}
-                rows += [r for r in Revocation.objects.filter(expires_at__gte=now, synced=False).order_by("pk")
-                         .values_list(*_ROW) if r[0] not in seen]
-            entries = [_entry_of_values(r) for r in rows]
+                seen = {r.pk for r in rows}
+                rows += [r for r in self.database.unsynced(live_at=now) if r.pk not in seen]
+            entries = [r.entry for r in rows]
             self._write_many(entries)
             if not self._run("warm", token=token, lease=started + self.lease_ms):
                 logger.warning("Revocation cache was lost while it was being rebuilt; the next check rebuilds it.")
                 return
             # Only the rows read here are now known to be in Redis; later ones are pushed by their writers.
-            self.database.mark_synced([e for r, e in zip(rows, entries, strict=True) if not r[-1]])
+            self.database.mark_synced([r.entry for r in rows if not r.synced])
             logger.info("Revocation cache rebuilt from the database (%d entries in its last chunk).", len(rows))
         finally:
             self.client.delete(lock)
