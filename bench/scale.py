@@ -130,7 +130,7 @@ def per_request(states: dict, *, seconds: float, rounds: int, client) -> dict:
                               seconds=seconds / rounds, max_requests=None, meter=meter)
                 after = _server_usec(client)
                 counts[key] += meter.done[1:]
-                for command in ("hmget", "evalsha"):
+                for command in ("get", "hmget", "evalsha"):
                     if (usec := _usec_per_call(before, after, command)) is not None:
                         server[key].setdefault(command, []).append(usec)
     base = samples[BASELINE].summary()

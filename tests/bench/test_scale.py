@@ -71,11 +71,11 @@ def test_each_door_costs_one_round_trip_and_no_auth_query_at_every_size(scale_ru
     for size in report["scale"]["sizes"]:
         rows = size["per_request"]
         assert (rows["baseline"]["redis_round_trips"], rows["baseline"]["db_queries"]) == (0, 1)
-        for door in ("session-cached-db", "jwt-revocation-redis"):
+        for door, commands in (("session-cached-db", 2), ("jwt-revocation-redis", 1)):
             assert (rows[door]["redis_round_trips"], rows[door]["redis_commands"], rows[door]["db_queries"]) == \
-                (1, 1, 1), (size["entries"], door)
+                (1, commands, 1), (size["entries"], door)
         # Server-side µs per call, from INFO commandstats (server-wide: a lease renewal's script shows up too).
-        assert "evalsha" in rows["session-cached-db"]["redis_server_usec"]
+        assert {"get", "hmget"} <= set(rows["session-cached-db"]["redis_server_usec"])
         assert "hmget" in rows["jwt-revocation-redis"]["redis_server_usec"]
 
 
