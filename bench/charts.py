@@ -1,15 +1,13 @@
-"""Turn a saved report into bar charts the workshop page draws as inline SVG (no script, nothing fetched).
+"""Turn a saved report into the page's bar charts, drawn by the project's vendored Chart.js (nothing fetched).
 
-Every bar is a number from the report; a variant that was not measured gets no bar, only its reason.
+Every bar is a number from the report; a variant that was not measured gets no bar, only its reason. Each chart
+also lists its numbers as text beside the canvas, so they read the same without script.
 """
 
 from dataclasses import dataclass
 
 from django.template.defaultfilters import floatformat
 
-LABEL_WIDTH = 250  # px of the SVG given to the variant names
-BAR_WIDTH = 420  # px of the longest bar
-ROW_HEIGHT = 26
 DOOR_COLOURS = {"none": "#8a93a6", "session": "#1f7a5a", "jwt": "#6a3fb5", "drf-token": "#a15c00"}
 
 
@@ -17,42 +15,40 @@ DOOR_COLOURS = {"none": "#8a93a6", "session": "#1f7a5a", "jwt": "#6a3fb5", "drf-
 class Bar:
     label: str
     text: str
-    y: int
-    width: float
+    value: float
     door: str
 
     @property
     def colour(self) -> str:
         return DOOR_COLOURS.get(self.door, "#5b6475")
 
-    @property
-    def text_x(self) -> float:
-        return LABEL_WIDTH + self.width + 6
-
-    @property
-    def text_y(self) -> int:
-        return self.y + 14
-
 
 @dataclass(frozen=True)
 class Chart:
+    id: str
     title: str
     caption: str
     bars: list[Bar]
 
     @property
     def height(self) -> int:
-        return len(self.bars) * ROW_HEIGHT + 4
+        """Pixels of the canvas box: one row per bar, plus the axis."""
+        return len(self.bars) * 28 + 40
+
+    def data(self) -> dict:
+        """Return what the page's script hands Chart.js (a horizontal bar chart)."""
+        return {"id": self.id, "labels": [b.label for b in self.bars], "values": [b.value for b in self.bars],
+                "colours": [b.colour for b in self.bars], "texts": [b.text for b in self.bars]}
 
 
-def _chart(title: str, caption: str, rows: list[dict], value, text) -> Chart:
+def _chart(chart_id: str, title: str, caption: str, rows: list[dict], value, text, plot=None) -> Chart:
+    """`text` formats a value for reading; `plot` (default: the value) is what the bar's length shows, so a
+    rounded ratio is drawn as it reads."""
     values = [(row, value(row)) for row in rows]
     values = [(row, v) for row, v in values if v is not None]
-    top = max((v for _row, v in values), default=0) or 1
-    bars = [Bar(label=row["label"], text=text(v), y=i * ROW_HEIGHT + 2,
-                width=round(max(1.0, BAR_WIDTH * v / top), 1) if v else 0.0, door=row["door"])
-            for i, (row, v) in enumerate(values)]
-    return Chart(title, caption, bars)
+    bars = [Bar(label=row["label"], text=text(v), value=(plot or (lambda x: x))(v), door=row["door"])
+            for row, v in values]
+    return Chart(chart_id, title, caption, bars)
 
 
 def report_charts(report: dict) -> list[Chart]:
@@ -66,20 +62,23 @@ def report_charts(report: dict) -> list[Chart]:
     def times(v):
         return f"{floatformat(v, 2)}×"  # the tables' rounding (floatformat), so a ratio reads the same everywhere
 
+    def rounded(v):
+        return float(floatformat(v, 2))
+
     charts = [
-        _chart("Throughput", "Requests per second, as a multiple of the baseline (longer is faster).",
-               rows, ratio("throughput"), times),
-        _chart("Median latency (p50)", "As a multiple of the baseline's median (longer is slower).",
-               rows, ratio("p50"), times),
-        _chart("Tail latency (p99)", "As a multiple of the baseline's p99 (longer is slower; tails are noisy).",
-               rows, ratio("p99"), times),
-        _chart("Database queries per request", "The typical request, the baseline's notes query included.",
-               rows, lambda row: row["db_queries"]["per_request"], lambda v: str(v)),
-        _chart("Bytes of the request", "The whole HTTP/1.1 request: request line, Host and the credential.",
-               rows, lambda row: row["bytes"]["request"], lambda v: f"{v} B"),
+        _chart("bench-throughput", "Throughput", "Requests per second, as a multiple of the baseline (longer is "
+               "faster).", rows, ratio("throughput"), times, rounded),
+        _chart("bench-p50", "Median latency (p50)", "As a multiple of the baseline's median (longer is slower).",
+               rows, ratio("p50"), times, rounded),
+        _chart("bench-p99", "Tail latency (p99)", "As a multiple of the baseline's p99 (longer is slower; tails are "
+               "noisy).", rows, ratio("p99"), times, rounded),
+        _chart("bench-queries", "Database queries per request", "The typical request, the baseline's notes query "
+               "included.", rows, lambda row: row["db_queries"]["per_request"], lambda v: str(v)),
+        _chart("bench-bytes", "Bytes of the request", "The whole HTTP/1.1 request: request line, Host and the "
+               "credential.", rows, lambda row: row["bytes"]["request"], lambda v: f"{v} B"),
     ]
     if report["environment"].get("redis"):  # without Redis nothing was measured there: no chart of zeros
-        charts.insert(4, _chart("Redis commands per request", "The typical request.",
+        charts.insert(4, _chart("bench-redis", "Redis commands per request", "The typical request.",
                                 rows, lambda row: row["redis"]["commands_per_request"], lambda v: str(v)))
     return charts
 

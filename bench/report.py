@@ -18,7 +18,8 @@ Schema `tokenlab.authbench/1` (every time in ms, every size in bytes):
   `per_request` {variant: throughput_rps, throughput_ratio, latency_ms, db_queries, redis_commands,
   redis_round_trips, redis_server_usec}, `memory` {fields, encoding, hash_bytes, bytes_per_entry,
   server_used_bytes}, `rebuild` {leased_after_s, requests, clients, latency_ms {p50, p99, max}}; `http` {entries,
-  workers, rows: [{clients, variants: {variant: throughput_rps, throughput_ratio, latency_ms}}]};
+  workers, rows: [{clients, variants: {variant: throughput_rps, throughput_ratio, latency_ms}}, and `error`
+  (numbers None) for a client count whose requests failed]};
   `lease_seconds`, `rebuild_chunk`, `labels`, `doors`; or {skipped: why}.
 """
 

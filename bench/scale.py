@@ -130,7 +130,7 @@ def per_request(states: dict, *, seconds: float, rounds: int, client) -> dict:
                               seconds=seconds / rounds, max_requests=None, meter=meter)
                 after = _server_usec(client)
                 counts[key] += meter.done[1:]
-                for command in ("hmget", "evalsha"):
+                for command in ("get", "hmget", "evalsha"):
                     if (usec := _usec_per_call(before, after, command)) is not None:
                         server[key].setdefault(command, []).append(usec)
     base = samples[BASELINE].summary()
@@ -220,17 +220,26 @@ def rebuild_after_flush(states: dict, *, client, key: str, session_prefix: str) 
 
 
 def http_clients(states: dict, *, clients: tuple[int, ...], seconds: float, rounds: int) -> list[dict]:
-    """Throughput and latency over HTTP per number of concurrent clients, for the baseline and both doors."""
+    """Throughput and latency over HTTP per number of concurrent clients, for the baseline and both doors.
+
+    A client count whose requests failed (a timeout on a saturated machine) gets a row with `error` and no numbers.
+    """
     rows = []
+    keys = list(states)
     for count in clients:
         samples = {key: Samples() for key in states}
-        keys = list(states)
-        for number in range(rounds):
-            shift = number % len(keys)
-            for key in keys[shift:] + keys[:shift]:
-                state = states[key]
-                run_slice(state.transport, state.variant.path, state.credential, samples[key],
-                          seconds=seconds / rounds, max_requests=None, concurrency=count)
+        try:
+            for number in range(rounds):
+                shift = number % len(keys)
+                for key in keys[shift:] + keys[:shift]:
+                    state = states[key]
+                    run_slice(state.transport, state.variant.path, state.credential, samples[key],
+                              seconds=seconds / rounds, max_requests=None, concurrency=count)
+        except (BenchError, OSError) as exc:
+            # A request that timed out at this load (the machine is shared) spoils this client count, not the run.
+            rows.append({"clients": count, "error": str(exc), "variants": {
+                key: {"throughput_rps": None, "throughput_ratio": None, "latency_ms": None} for key in keys}})
+            continue
         summaries = {key: samples[key].summary() for key in keys}
         base = summaries[BASELINE]["throughput_rps"]
         rows.append({"clients": count, "variants": {

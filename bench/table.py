@@ -124,7 +124,7 @@ def scale_table(report: dict) -> list[str]:
     for row in http["rows"]:
         rows.append([f"{row['clients']} client(s)", *[
             f"{v['throughput_rps']:.0f} req/s ({_num(v['throughput_ratio'])}x) p99 {v['latency_ms']['p99']:.1f} ms"
-            if v["throughput_rps"] else "-" for v in row["variants"].values()]])
+            if v["throughput_rps"] else f"- ({row.get('error', 'not measured')})" for v in row["variants"].values()]])
     if rows:
         lines += ["", *_columns(rows, right=set())]
     return lines

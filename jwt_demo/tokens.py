@@ -133,7 +133,7 @@ class TokenLabToken(simplejwt.Token):
 
     def set_exp(self, claim: str = "exp", from_time: datetime | None = None, lifetime: timedelta | None = None):
         start = self.now if from_time is None else from_time.timestamp()
-        self.payload[claim] = int(start) + int((lifetime or self.lifetime).total_seconds())
+        self.payload[claim] = int(start) + int((self.lifetime if lifetime is None else lifetime).total_seconds())
 
     def verify(self) -> None:
         """Check the claims' shapes, then time (RFC 7519 §4.1.4-4.1.6); raise TokenError. Signature, issuer,

@@ -40,8 +40,9 @@ def benchmark(request):
     """The benchmark page: the last saved `authbench` report as bar charts, or how to produce one (never made-up
     numbers)."""
     report, error = report_load()
+    charts = report_charts(report) if report else []
     return render(request, "workshop/bench.html", {
-        "report": report, "error": error, "charts": report_charts(report) if report else [],
+        "report": report, "error": error, "charts": charts, "chart_data": [chart.data() for chart in charts],
         "scale_charts": scale_charts(report) if report else [],
         "findings": bench_findings(report) if report else [],
         "token_size": token_size(report) if report else None,

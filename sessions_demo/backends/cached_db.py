@@ -4,11 +4,12 @@ A cached copy is trusted only after the revocation store confirms the session wa
 what keeps a session ended while Redis was unreachable (so its cached copy could not be deleted) from coming
 back when Redis returns.
 
-On the hot path, the session and its revocation state come back in one round trip: a script GETs the cached
+On the hot path, the session and its revocation state come back in one round trip: one pipeline GETs the cached
 copy and HMGETs the revocation hash's fields for the session's digest (the fields `RedisRevocationBackend`
 would read itself), and the revocation backend's `verdict()` decides — asking the database whenever the
-Redis copy of the revocation store cannot vouch (no lease). Both keys must live on one Redis server (they do:
-both use the `default` cache connection); on a Redis Cluster they would need one hash slot.
+Redis copy of the revocation store cannot vouch (no lease). A pipeline rather than a Lua script: the same one
+round trip, and about a fifth of the Redis server's time (measured with authbench --scale: EVALSHA ~25 µs per
+call against ~3 µs each for GET and HMGET), which is what bounds how many checks one Redis can serve.
 """
 
 import logging
@@ -25,17 +26,10 @@ from sessions_demo.models import session_digest
 logger = logging.getLogger("tokenlab.sessions")
 
 KEY_PREFIX = "sess:"
-# KEYS: the cached session, the revocation hash. ARGV: the hash fields to read. Returns {session or nil, values}.
-# `false` (not nil) stands for a missing value: a nil would end the Lua table, and so the reply, early.
-_READ = """
-local data = redis.call('GET', KEYS[1])
-return {data, redis.call('HMGET', KEYS[2], unpack(ARGV))}
-"""
 
 
 class SessionStore(DBSessionStore):
     cache_alias = "default"
-    _read_scripts: dict = {}  # redis client id -> registered script
     # After a Redis error, go straight to the database for this long: a hung Redis then costs one socket timeout
     # per process, not one (or two) per request. Safe to skip the cache: the database is authoritative, and a
     # cached copy is only ever trusted after the revocation check.
@@ -79,8 +73,8 @@ class SessionStore(DBSessionStore):
 
     def _cache_read(self) -> tuple[bool, dict | None]:
         """Read the cached copy and check that the session was not ended: (False, None) on a cache miss,
-        (True, None) for a revoked session, (True, data) for a live one. One Redis round trip when the revocation
-        store keeps its copy on the session cache's Redis; else a GET, then the revocation store's own check."""
+        (True, None) for a revoked session, (True, data) for a live one. One Redis round trip (a pipeline) when the
+        revocation store keeps its copy on the session cache's Redis; else a GET, then the store's own check."""
         cache = self._cache
         key = cache.client.make_key(self._cache_key())
         client = cache.client.get_client(write=False)
@@ -88,8 +82,10 @@ class SessionStore(DBSessionStore):
         copy = backend.redis_copy()
         query = Query(session=session_digest(self.session_key))
         if copy is not None and copy[0] is client:
-            fields = backend.fields(query)
-            raw, values = self._read_script(client)(keys=[key, copy[1]], args=fields, client=client)
+            pipe = client.pipeline(transaction=False)
+            pipe.get(key)
+            pipe.hmget(copy[1], backend.fields(query))
+            raw, values = pipe.execute()
             if raw is None:
                 return False, None
             if backend.verdict(query, values):
@@ -101,13 +97,6 @@ class SessionStore(DBSessionStore):
         if backend.is_revoked(query):
             return True, None
         return True, cache.client.decode(raw)
-
-    @classmethod
-    def _read_script(cls, client):
-        script = cls._read_scripts.get(id(client))
-        if script is None or script.registered_client is not client:
-            script = cls._read_scripts[id(client)] = client.register_script(_READ)
-        return script
 
     def _cache_set(self, data: dict) -> None:
         # The expiry comes from `data`, not from self: during load() the session cache is not filled yet, and

@@ -267,3 +267,15 @@ def test_revocation_list_shows_the_latest_cut_off_beside_its_reason(admin_client
     assert response.status_code == HTTPStatus.OK
     cl = response.context["cl"]
     assert cl.model_admin.cutoff_at(row) == ms_datetime(row.cutoff_ms) > row.created
+
+
+def test_token_family_list_shows_the_true_state(admin_client, user, live, admin_user):
+    _session, jwt = live
+    family = TokenFamily.objects.get(user=user)
+    admin_client.post(f"/admin/console/users/{user.pk}/", {"action": "log_out_everywhere", "confirm": "yes"})
+    assert TokenFamily.objects.get(pk=family.pk).revoked_at is None  # the row alone would say "live"
+    page = admin_client.get("/admin/jwt_demo/tokenfamily/").content.decode()
+    assert "logged out everywhere by admin" in page
+    assert admin_client.get("/admin/jwt_demo/tokenfamily/?state=live").context["cl"].result_count == 0
+    assert admin_client.get("/admin/jwt_demo/tokenfamily/?state=dead").context["cl"].result_count == 1
+    assert admin_client.get("/admin/jwt_demo/tokenfamily/?state=x").status_code == HTTPStatus.OK

@@ -1,7 +1,7 @@
 """The session door's hot path: one Redis round trip and no authentication query, and still nothing that ended
 works.
 
-`GET /session/api/notes/` on Redis costs one Redis command (a script that reads the cached session and its
+`GET /session/api/notes/` on Redis costs one Redis round trip (a pipeline that reads the cached session and its
 revocation fields together) and one database query in all (the notes select); the user row is read only when
 a view needs more than the id (profile, staff report). On the database store, the session row is the only
 authentication query. Dropping Django's per-request user load must keep what its session-hash check
@@ -20,6 +20,7 @@ from django.core.cache import caches
 from django.test import RequestFactory
 
 from accounts.models import User
+from bench.instruments import CostMeter
 from denylist import revocation
 from resources.models import Note
 from sessions_demo.models import DeviceSession
@@ -52,20 +53,13 @@ def warm(own_redis, settings, browser):
 
 @contextmanager
 def sent_to_redis():
-    """Record the commands this process sends to Redis (each one is one round trip)."""
-    client = revocation.get_backend().client
-    sent = []
-    original = client.execute_command
-
-    def counting(*args, **options):
-        sent.append(args[0])
-        return original(*args, **options)
-
-    client.execute_command = counting
-    try:
-        yield sent
-    finally:
-        del client.execute_command
+    """Record what this process sends to Redis: one list of command names per round trip (a command or a pipeline)."""
+    meter = CostMeter(revocation.get_backend().client)
+    with meter.active(), meter.request() as counts:
+        trips = []
+        yield trips
+    trips.append(counts.redis_round_trips)
+    trips.append(counts.commands)
 
 
 def test_one_redis_round_trip_and_no_auth_query_with_redis(warm, browser, django_assert_num_queries):
@@ -77,9 +71,8 @@ def test_one_redis_round_trip_and_no_auth_query_with_redis(warm, browser, django
     assert response.status_code == HTTPStatus.OK
     assert [n["title"] for n in response.json()] == ["hot"]
     assert sql_tables(captured) == ["resources_note"]
-    assert sent == ["EVALSHA"]
-    # The server ran one script, which read the session copy and the session's revocation fields.
-    assert delta(before, after) == {"evalsha": 1, "get": 1, "hmget": 1}
+    assert sent == [1, ["GET", "HMGET"]]  # one round trip: the session copy and its revocation fields
+    assert delta(before, after) == {"get": 1, "hmget": 1}
 
 
 def test_an_ended_session_with_a_surviving_copy_costs_the_same_and_is_refused(warm, browser,
@@ -97,7 +90,7 @@ def test_an_ended_session_with_a_surviving_copy_costs_the_same_and_is_refused(wa
         response = browser.get("notes/")
 
     assert_refused(browser, response)
-    assert sent == ["EVALSHA"]
+    assert sent == [1, ["GET", "HMGET"]]
     assert other_device.get("notes/").status_code == HTTPStatus.OK
 
 
