@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from rest_framework.authentication import SessionAuthentication as DRFSessionAuthentication
 
+from sessions_demo.backends.base import implements_contract
 from sessions_demo.principal import SessionUser
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -24,7 +25,7 @@ class SessionAuthentication(DRFSessionAuthentication):
     """DRF's SessionAuthentication (CSRF enforced the same way), without loading the user row per request.
 
     Django's `get_user()` loads the user on every request to re-check the session's password hash and
-    `is_active`. With a Token Lab session store (`ends_with_credentials`), that work is done once, where it
+    `is_active`. With a Token Lab session store (sessions_demo.backends.base), that work is done once, where it
     changes: every password change, deactivation or deletion of an account — on any path, since the user model
     is the choke point — ends the user's sessions (their rows go, and with Redis their digests are revoked), and
     a login that raced such a change is refused when it is made (sessions_demo.receivers). So the session the
@@ -36,7 +37,7 @@ class SessionAuthentication(DRFSessionAuthentication):
 
     def authenticate(self, request):
         session = getattr(request._request, "session", None)
-        if not getattr(session, "ends_with_credentials", False):
+        if not implements_contract(session):
             return super().authenticate(request)
         user_id = session_user_id(session)
         if user_id is None:

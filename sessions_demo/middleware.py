@@ -1,7 +1,6 @@
 """Session middleware that tells the store which device a new session belongs to, and when it was last seen."""
 
 import time
-from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -10,6 +9,7 @@ from redis.exceptions import RedisError
 
 from accounts.network import client_ip, user_agent
 from httpkit.outages import BackendUnavailable, is_outage, service_unavailable_response
+from sessions_demo.backends.base import engine_store
 
 LAST_SEEN_KEY = "_tokenlab_seen"
 
@@ -17,20 +17,11 @@ LAST_SEEN_KEY = "_tokenlab_seen"
 class DeviceSessionMiddleware(SessionMiddleware):
     """Django's SessionMiddleware, creating stores that record user agent and IP, and refreshing last-seen."""
 
-    def __init__(self, get_response):
-        super().__init__(get_response)
-        self._engine_name = None
-
-    def _store_class(self):
-        # Resolved per request from settings (not at import), so tests and operators can switch engines.
-        if self._engine_name != settings.SESSION_ENGINE:
-            self.SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
-            self._engine_name = settings.SESSION_ENGINE
-        return self.SessionStore
-
     def process_request(self, request):
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-        session = self._store_class()(session_key)
+        # Resolved per request from settings (not at import), so tests and the benchmark can switch engines; any
+        # Django engine loads and saves sessions (the benchmark measures stock ones too).
+        session = engine_store()(session_key)
         # Token Lab's stores record the device of a new session; Django's own stores simply ignore these.
         session.user_agent = user_agent(request)
         session.ip = client_ip(request)

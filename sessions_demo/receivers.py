@@ -7,6 +7,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from accounts.signals import credentials_revoked
+from sessions_demo.backends.base import implements_contract
 from sessions_demo.services import session_end_all
 
 
@@ -28,7 +29,7 @@ def bind_session_to_account_state(sender, request, user, **kwargs):
     missing account, and the new session is flushed before it is ever sent.
     """
     session = getattr(request, "session", None)
-    if not getattr(session, "ends_with_credentials", False):
+    if not implements_contract(session):
         return
     session.save()
     with transaction.atomic():

@@ -6,8 +6,10 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from sessions_demo.backends.base import UserSessionStore
 from sessions_demo.models import DeviceSession, session_digest
 
 # Django mints session keys as 32 characters of [a-z0-9] (SessionBase._get_new_session_key). Anything else in the
@@ -24,17 +26,14 @@ def _user_id(data: dict) -> int | None:
         return None
 
 
-class SessionStore(DBStore):
-    """Store sessions in `DeviceSession` rows.
+class SessionStore(UserSessionStore, DBStore):
+    """Store sessions in `DeviceSession` rows (Token Lab's session store contract: sessions_demo.backends.base).
 
     An update never re-creates a row: if the row is gone, the session was ended (by its user on another
     device, by an administrator, by a password change) and saving raises UpdateError, which Django's session
     middleware turns into a 400 instead of silently resurrecting the session.
     """
 
-    # Declares the store's contract with the session door's authentication: every session of a user ends when
-    # the user's credentials do (sessions_demo.receivers), so a loaded session needs no re-check of the user row.
-    ends_with_credentials = True
     # Set by DeviceSessionMiddleware before the session is saved; stored when a new session row is created.
     user_agent = ""
     ip = None
@@ -74,6 +73,10 @@ class SessionStore(DBStore):
         if session_key is None:
             return
         self.end_sessions([session_key])
+
+    @classmethod
+    def user_sessions(cls, *, user_id: int) -> QuerySet[DeviceSession]:
+        return DeviceSession.objects.filter(user_id=user_id, expire_date__gt=timezone.now()).order_by("-last_seen")
 
     @classmethod
     def end_sessions(cls, session_keys: list[str], *, user_id: int | None = None, reason: str = "") -> None:
