@@ -17,7 +17,7 @@ from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.tokens import ACCESS, codec
 from resources.models import Note
 from sessions_demo.models import DeviceSession
-from tests.conftest import PASSWORD
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from jwt_demo.logins import family_facts
 from jwt_demo.models import TokenFamily
 from sessions_demo.logins import session_facts
 from sessions_demo.models import DeviceSession
-from tests.conftest import PASSWORD
-from tests.doors import JWTDoor, SessionDoor
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

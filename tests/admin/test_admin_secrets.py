@@ -15,8 +15,8 @@ from rest_framework.authtoken.models import Token, TokenProxy
 from accounts.models import User
 from jwt_demo.models import RefreshToken, TokenFamily
 from sessions_demo.models import DeviceSession
-from tests.conftest import PASSWORD
-from tests.doors import JWTDoor, SessionDoor
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from accounts.models import User
 from bench.report import SCHEMA
 from bench.variants import VARIANTS
 from resources.models import Note
-from tests.bench.conftest import authbench, authbench_process, rows
+from tests.support.bench import authbench, authbench_process, rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

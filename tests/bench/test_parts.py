@@ -139,7 +139,7 @@ def test_simplejwt_precheck_accepts_our_hs256_tokens():
 
 def test_simplejwt_precheck_names_why_it_cannot_verify_an_asymmetric_token(settings, tmp_path):
     from bench.runner import _simplejwt_refuses
-    from tests.keyfiles import use_key
+    from tests.support.keyfiles import use_key
 
     use_key(settings, tmp_path, "EdDSA")
     reason = _simplejwt_refuses()

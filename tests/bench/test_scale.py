@@ -18,7 +18,7 @@ from bench.charts import scale_charts
 from bench.scale import REASON
 from bench.table import report_text
 from denylist.models import Revocation
-from tests.bench.conftest import authbench
+from tests.support.bench import authbench
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SIZES = (50, 300)

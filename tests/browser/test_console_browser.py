@@ -9,8 +9,8 @@ from http import HTTPStatus
 import pytest
 
 from jwt_demo.models import TokenFamily
-from tests.browser.servers import live_site
-from tests.conftest import PASSWORD
+from tests.support.browser_servers import live_site
+from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

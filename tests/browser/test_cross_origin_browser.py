@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.browser.servers import cross_origin_demo, live_site
-from tests.conftest import PASSWORD
+from tests.support.browser_servers import cross_origin_demo, live_site
+from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

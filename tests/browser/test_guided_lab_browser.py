@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from accounts.models import User
-from tests.browser.servers import live_site
-from tests.conftest import PASSWORD
+from tests.support.browser_servers import live_site
+from tests.support.suite import PASSWORD
 from workshop.lab import STEPS
 from workshop.models import StepDone
 

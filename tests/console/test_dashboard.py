@@ -12,8 +12,8 @@ from console import selectors
 from denylist.models import Revocation
 from jwt_demo.models import TokenFamily
 from sessions_demo.models import DeviceSession
-from tests.conftest import PASSWORD
-from tests.doors import JWTDoor, SessionDoor
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.test import Client
 from accounts.models import AuthEvent, User
 from jwt_demo.models import TokenFamily
 from sessions_demo.models import DeviceSession
-from tests.conftest import PASSWORD
-from tests.doors import JWTDoor, SessionDoor
-from tests.sessions_demo.browsers import FIREFOX
+from tests.support.browsers import FIREFOX
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -100,8 +100,8 @@ def test_bad_actions_change_nothing(console, session_door, jwt_door, user, data)
 
 
 def test_other_users_session_cannot_be_ended_through_this_user(console, other_user):
-    from tests.conftest import PASSWORD
-    from tests.doors import SessionDoor
+    from tests.support.doors import SessionDoor
+    from tests.support.suite import PASSWORD
 
     other = SessionDoor(other_user.username, PASSWORD).login()
     client, url = console

@@ -10,16 +10,16 @@ from http import HTTPStatus
 import pytest
 
 from denylist import revocation
-from tests.conftest import PASSWORD
-from tests.denylist.conftest import own_redis_caches
-from tests.denylist.flows import (
+from tests.support.doors import DOORS, JWTDoor
+from tests.support.fixtures import own_redis_caches
+from tests.support.flows import (
     assert_refused,
     assert_unavailable,
     database_unreachable,
     log_out,
     refresh,
 )
-from tests.doors import DOORS, JWTDoor
+from tests.support.suite import PASSWORD
 
 
 def test_redis_unreachable_checks_fall_back_to_the_database(own_redis, door_name, user, other_user):

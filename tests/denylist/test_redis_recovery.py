@@ -18,9 +18,9 @@ from denylist.backends.db import DatabaseRevocationBackend
 from denylist.backends.redis import LEASE_FIELD, RedisRevocationBackend
 from denylist.entries import Entry, Query
 from denylist.models import Revocation
-from tests.conftest import PASSWORD
-from tests.denylist.flows import another_worker, assert_refused, log_out_everywhere, refresh
-from tests.doors import JWTDoor, SessionDoor
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.flows import another_worker, assert_refused, log_out_everywhere, refresh
+from tests.support.suite import PASSWORD
 
 
 def hash_key() -> str:

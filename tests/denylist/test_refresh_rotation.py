@@ -15,9 +15,9 @@ from django.test import Client
 from denylist.models import Revocation
 from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.tokens import codec
-from tests.conftest import PASSWORD
-from tests.denylist.flows import assert_refused, refresh
-from tests.doors import JWTDoor
+from tests.support.doors import JWTDoor
+from tests.support.flows import assert_refused, refresh
+from tests.support.suite import PASSWORD
 
 THREADS = 8
 

@@ -22,8 +22,8 @@ from accounts import services as accounts
 from accounts.models import User
 from denylist import revocation
 from sessions_demo.models import session_digest
-from tests.conftest import PASSWORD
-from tests.doors import JWTDoor, SessionDoor
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.suite import PASSWORD
 
 NEW_PASSWORD = "a much better passphrase 2027"
 EVERYTHING = frozenset({"S", "L1", "H1", "L2"})

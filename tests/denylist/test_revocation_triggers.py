@@ -16,9 +16,9 @@ from accounts import services as accounts
 from accounts.models import User
 from denylist.models import Revocation
 from sessions_demo.models import session_digest
-from tests.conftest import PASSWORD
-from tests.denylist.flows import TOKEN_REVOKED, assert_refused, log_out_everywhere, refresh
-from tests.doors import DOORS, JWTDoor, SessionDoor
+from tests.support.doors import DOORS, JWTDoor, SessionDoor
+from tests.support.flows import TOKEN_REVOKED, assert_refused, log_out_everywhere, refresh
+from tests.support.suite import PASSWORD
 
 NEW_PASSWORD = "a much better passphrase 2027"
 

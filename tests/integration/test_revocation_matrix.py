@@ -47,9 +47,9 @@ from django.db import connection
 
 from accounts import services as accounts
 from accounts.models import User
-from tests.conftest import PASSWORD, require_service
-from tests.integration.processes import AppServer, RedisServer, require_redis_binary, wait_until
-from tests.integration.test_cross_process import ROOT, Reply, WireClient
+from tests.support.processes import AppServer, RedisServer, require_redis_binary, wait_until
+from tests.support.suite import PASSWORD, require_service
+from tests.support.wire import ROOT, Reply, WireClient
 
 # The cells write committed data the servers can see, and nothing is flushed until the whole matrix has run: a
 # flush between cells would renumber the content types, which the servers cache (the admin log's foreign key then

@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from accounts.models import AuthEvent
 from jwt_demo.hybrid import COOKIE_PATH, REFRESH_COOKIE
 from jwt_demo.models import TokenFamily
 from jwt_demo.tokens import ACCESS, REFRESH, codec
-from tests.conftest import PASSWORD
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

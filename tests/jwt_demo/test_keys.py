@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from jwt_demo.keys import keyring
 from jwt_demo.tokens import ACCESS, codec
-from tests.keyfiles import pem_write, use_key
+from tests.support.keyfiles import pem_write, use_key
 
 pytestmark = pytest.mark.django_db
 

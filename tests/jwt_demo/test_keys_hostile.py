@@ -19,8 +19,8 @@ from jwt.algorithms import ECAlgorithm
 
 from jwt_demo.keys import keyring
 from jwt_demo.tokens import ACCESS, codec
-from tests.canary import Canary
-from tests.keyfiles import use_key
+from tests.support.canary import Canary
+from tests.support.keyfiles import use_key
 
 pytestmark = pytest.mark.django_db
 REFUSED_HEADER = "Token header carries a parameter this server refuses ("

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from jwt_demo.keys import key_describe
 from jwt_demo.tokens import ACCESS, codec
-from tests.keyfiles import use_key
+from tests.support.keyfiles import use_key
 
 pytestmark = pytest.mark.django_db
 

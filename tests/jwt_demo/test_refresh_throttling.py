@@ -10,7 +10,7 @@ from jwt_demo.hybrid import REFRESH_COOKIE
 from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.throttling import refresh_throttle
 from jwt_demo.tokens import REFRESH, codec
-from tests.conftest import PASSWORD
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -35,7 +35,7 @@ from jwt_demo.tokens import (
     codec,
     new_id,
 )
-from tests.conftest import PASSWORD
+from tests.support.suite import PASSWORD
 
 T0 = 1_900_000_000
 

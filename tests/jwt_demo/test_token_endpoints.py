@@ -10,8 +10,8 @@ from accounts.throttling import login_throttle
 from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.tokens import ACCESS, REFRESH, codec
 from sessions_demo.models import DeviceSession
-from tests.conftest import PASSWORD
-from tests.sessions_demo.browsers import is_signed_in, signed_in
+from tests.support.browsers import is_signed_in, signed_in
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +138,7 @@ def test_throttle_is_shared_by_both_login_doors(client, user, settings):
     settings.LOGIN_RATE = "3/min"
     for _ in range(3):
         assert post(client, "/jwt/token/", {"username": "alice", "password": "x"}).status_code == 401
-    from tests.sessions_demo.browsers import browser, log_in
+    from tests.support.browsers import browser, log_in
 
     assert log_in(browser(ip="203.0.113.5"), "alice").status_code == HTTPStatus.TOO_MANY_REQUESTS
 

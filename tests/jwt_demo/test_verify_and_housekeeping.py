@@ -12,9 +12,9 @@ from django.utils import timezone
 from jwt_demo import services
 from jwt_demo.housekeeping import token_logins_purge
 from jwt_demo.models import RefreshToken, TokenFamily
-from tests.conftest import PASSWORD
-from tests.denylist.flows import refresh
-from tests.doors import JWTDoor
+from tests.support.doors import JWTDoor
+from tests.support.flows import refresh
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 ROTATED_AWAY = {"detail": "Token has been rotated away or its login has ended.", "code": "token_revoked"}

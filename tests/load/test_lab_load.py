@@ -23,8 +23,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from tests.conftest import PASSWORD
-from tests.outages.servers import Gunicorn, database_url_of, server_env
+from tests.support.outage_servers import Gunicorn, database_url_of, server_env
+from tests.support.suite import PASSWORD
 from workshop.lab import STEPS
 
 pytestmark = pytest.mark.slow

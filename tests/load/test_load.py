@@ -20,8 +20,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from tests.conftest import PASSWORD
-from tests.outages.servers import Gunicorn, Reply, call, database_url_of, server_env
+from tests.support.outage_servers import Gunicorn, Reply, call, database_url_of, server_env
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from http import HTTPStatus
 import pytest
 from django.db import connection
 
-from tests.conftest import PASSWORD
-from tests.outages.servers import Gunicorn, TcpProxy, call, database_url_of, server_env
+from tests.support.outage_servers import Gunicorn, TcpProxy, call, database_url_of, server_env
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,9 @@ from http import HTTPStatus
 import pytest
 from django.test import Client
 
-from tests.conftest import PASSWORD
-from tests.integration.processes import RedisServer, require_redis_binary
-from tests.outages.servers import REDIS_PORTS
+from tests.support.outage_servers import REDIS_PORTS
+from tests.support.processes import RedisServer, require_redis_binary
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from http import HTTPStatus
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.outages.servers import ROOT, Gunicorn, call, server_env
+from tests.support.outage_servers import ROOT, Gunicorn, call, server_env
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,8 @@ import pytest
 from accounts.models import AuthEvent
 from jwt_demo.models import TokenFamily
 from sessions_demo.models import DeviceSession
-from tests.conftest import PASSWORD
-from tests.doors import JWTDoor, SessionDoor
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

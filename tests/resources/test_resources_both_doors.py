@@ -95,7 +95,7 @@ def test_staff_report_authorization_comes_from_database(staff_door, staff_user):
 
 @pytest.mark.parametrize("path", ["profile/", "notes/", "notes/1/", "staff/report/"])
 def test_anonymous_is_refused(door_name, client, path):
-    from tests.doors import DOORS
+    from tests.support.doors import DOORS
 
     response = client.get(DOORS[door_name].api_root + path)
     expected = HTTPStatus.UNAUTHORIZED if door_name == "jwt" else HTTPStatus.FORBIDDEN

@@ -1,73 +1,16 @@
-"""Fixtures of the attack corpus: two users with genuine credentials, attacker keys, and the refusal oracle."""
-
-import json
-from dataclasses import dataclass, field
-from http import HTTPStatus
+"""Fixtures of the attack corpus: two users with genuine credentials (attacker keys: tests/support/fixtures.py)."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
-from accounts.models import User
-from denylist.models import Revocation
 from jwt_demo import services
-from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.tokens import ACCESS, REFRESH
 from resources.models import Note
-from sessions_demo.models import DeviceSession
-from tests.security.forgery import Foreign
-
-NEW_PASSWORD = "an entirely new passphrase 2027"
-
-
-@dataclass
-class Creds:
-    """Genuine credentials of the victim (alice) and of another user (bob), minted the normal way."""
-
-    victim: User
-    other: User
-    victim_tokens: dict
-    other_tokens: dict
-    session_key: str
-    csrf_token: str
-    note_id: int
-    extra: dict = field(default_factory=dict)
-
-    def context(self) -> dict[str, str]:
-        """Values for the "{name}" placeholders of corpus.json."""
-        access = self.victim_tokens[ACCESS]
-        return {"access": access, "refresh": self.victim_tokens[REFRESH], "session": self.session_key,
-                "session_upper": self.session_key.upper(),
-                "access_std": access.replace("-", "+").replace("_", "/") + "=="}
-
-    def secrets(self) -> list[str]:
-        """Strings that must never appear in a response body: the genuine tokens, their segments, the session."""
-        found = [self.session_key]
-        for token in (*self.victim_tokens.values(), *self.other_tokens.values()):
-            found += [token, *(segment for segment in token.split(".") if len(segment) >= 16)]
-        return found
-
-
-_CLIENT: list[Client] = []
-
-
-def shared_client() -> Client:
-    """One client for the whole corpus: building a Client loads every middleware (WhiteNoise scans the static
-    files), which costs more than the requests themselves. Callers clear its cookies before each request."""
-    if not _CLIENT:
-        _CLIENT.append(Client(enforce_csrf_checks=True, REMOTE_ADDR="127.0.0.1"))
-    return _CLIENT[0]
+from tests.support.attacks import Creds, shared_client
 
 
 def _pair(user) -> dict:
     pair = services.token_pair_issue(user=user, door="jwt", ip="127.0.0.1")
     return {ACCESS: pair.access, REFRESH: pair.refresh}
-
-
-@pytest.fixture(scope="session")
-def foreign() -> Foreign:
-    """The attacker's own RSA, EC and Ed25519 keys."""
-    return Foreign.generate()
 
 
 @pytest.fixture
@@ -81,30 +24,3 @@ def creds(user, other_user) -> Creds:
     return Creds(victim=user, other=other_user, victim_tokens=_pair(user), other_tokens=_pair(other_user),
                  session_key=session_key, csrf_token=client.cookies["csrftoken"].value, note_id=note.pk)
 
-
-def state() -> dict:
-    """Everything a hostile request must leave untouched."""
-    return {
-        "notes": list(Note.objects.order_by("pk").values_list("pk", "owner_id", "title")),
-        "families": list(TokenFamily.objects.order_by("pk").values_list("pk", "revoked_at")),
-        "refresh_tokens": list(RefreshToken.objects.order_by("pk").values_list("pk", "rotated_at")),
-        "sessions": sorted(DeviceSession.objects.values_list("session_key", flat=True)),
-        "revocations": list(Revocation.objects.order_by("kind", "key").values_list("kind", "key", "cutoff_ms")),
-        "passwords": list(get_user_model().objects.order_by("pk").values_list("pk", "password", "is_active")),
-    }
-
-
-def assert_refused(response, *, allowed: set[int], secrets: list[str], where: str) -> None:
-    """The oracle: a 4xx among `allowed`, JSON errors in the house shape, no traceback, no echoed credential."""
-    status = response.status_code
-    assert status in allowed, f"{where}: {status} not in {sorted(allowed)}: {response.content[:300]!r}"
-    assert status < HTTPStatus.INTERNAL_SERVER_ERROR
-    body = response.content.decode("utf-8", "replace")
-    for marker in ("Traceback", 'File "', "django.db", "psycopg", "sqlite3", "settings.", "SECRET"):
-        assert marker not in body, f"{where}: body leaks {marker!r}"
-    for secret in secrets:
-        assert secret not in body, f"{where}: body echoes a credential"
-        assert secret not in response.get("WWW-Authenticate", ""), f"{where}: header echoes a credential"
-    if response.get("Content-Type", "").startswith("application/json") and status >= 400:
-        payload = json.loads(body)
-        assert isinstance(payload.get("detail"), str) and isinstance(payload.get("code"), str), f"{where}: {payload}"

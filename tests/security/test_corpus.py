@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 
 from jwt_demo.tokens import ACCESS, REFRESH
-from tests.conftest import PASSWORD
-from tests.security.conftest import NEW_PASSWORD, assert_refused, shared_client, state
-from tests.security.forgery import CORPUS, expand, forge_all, reencodings
+from tests.support.attacks import NEW_PASSWORD, assert_refused, shared_client, state
+from tests.support.forgery import CORPUS, expand, forge_all, reencodings
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

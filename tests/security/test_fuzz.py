@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jwt_demo.tokens import ACCESS, REFRESH
-from tests.security.conftest import assert_refused, shared_client, state
+from tests.support.attacks import assert_refused, shared_client, state
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from accounts.models import AuthEvent
 from sessions_demo.models import DeviceSession, session_digest
-from tests.sessions_demo.browsers import PHONE, csrf_token, is_signed_in, post_form, session_key, signed_in
+from tests.support.browsers import PHONE, csrf_token, is_signed_in, post_form, session_key, signed_in
 
 pytestmark = pytest.mark.django_db
 

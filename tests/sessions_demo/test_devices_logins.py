@@ -6,9 +6,9 @@ import pytest
 
 from accounts.models import AuthEvent
 from jwt_demo.models import TokenFamily
-from tests.conftest import PASSWORD
-from tests.doors import JWTDoor
-from tests.sessions_demo.browsers import post_form, signed_in
+from tests.support.browsers import post_form, signed_in
+from tests.support.doors import JWTDoor
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

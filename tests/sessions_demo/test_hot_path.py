@@ -24,11 +24,11 @@ from bench.instruments import CostMeter
 from denylist import revocation
 from resources.models import Note
 from sessions_demo.models import DeviceSession
-from tests.accounts.test_models import DEACTIVATION_PATHS, NEW_PASSWORD, PASSWORD_PATHS
-from tests.conftest import PASSWORD
-from tests.denylist.flows import assert_refused
-from tests.denylist.test_hot_path import commands_served, delta, sql_tables
-from tests.doors import SessionDoor
+from tests.support.doors import SessionDoor
+from tests.support.every_path import DEACTIVATION_PATHS, NEW_PASSWORD, PASSWORD_PATHS
+from tests.support.flows import assert_refused
+from tests.support.redis_commands import commands_served, delta, sql_tables
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

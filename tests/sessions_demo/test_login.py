@@ -11,8 +11,8 @@ from accounts.throttling import login_throttle
 from sessions_demo.backends.db import SessionStore
 from sessions_demo.models import DeviceSession
 from sessions_demo.views import GENERIC_LOGIN_ERROR
-from tests.conftest import PASSWORD
-from tests.sessions_demo.browsers import browser, csrf_token, is_signed_in, log_in, session_key, signed_in
+from tests.support.browsers import browser, csrf_token, is_signed_in, log_in, session_key, signed_in
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

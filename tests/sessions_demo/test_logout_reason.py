@@ -7,8 +7,8 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.services import user_suspend
-from tests.conftest import PASSWORD
-from tests.doors import JWTDoor, SessionDoor
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

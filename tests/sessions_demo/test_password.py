@@ -7,8 +7,8 @@ import pytest
 from accounts.models import AuthEvent, User
 from denylist.models import Revocation
 from sessions_demo.models import DeviceSession
-from tests.conftest import PASSWORD
-from tests.sessions_demo.browsers import PHONE, csrf_token, is_signed_in, post_form, session_key, signed_in
+from tests.support.browsers import PHONE, csrf_token, is_signed_in, post_form, session_key, signed_in
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from http import HTTPStatus
 import pytest
 
 from sessions_demo.backends.cached_db import SessionStore
-from tests.conftest import PASSWORD
-from tests.doors import SessionDoor
+from tests.support.doors import SessionDoor
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 from sessions_demo import services
 from sessions_demo.backends.base import UserSessionStore, engine_store, user_session_store
 from sessions_demo.models import session_digest
-from tests.conftest import PASSWORD
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from jwt.algorithms import RSAAlgorithm
 
 from jwt_demo.keys import keyring
 from jwt_demo.tokens import ACCESS, codec
-from tests.keyfiles import use_key
-from tests.verifier.servers import jwks_server
+from tests.support.keyfiles import use_key
+from tests.support.verifier_servers import jwks_server
 from verifier.jwks import MAX_JWKS_BYTES, JWKSError, jwks_fetch, jwks_read, keys_select
 from verifier.verify import verifier_build
 
@@ -102,7 +102,7 @@ def test_only_http_urls_are_fetched(url):
 
 
 def test_unreachable_url_is_refused():
-    from tests.canary import Canary
+    from tests.support.canary import Canary
 
     with Canary() as canary:
         port = canary.port

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from jwt_demo.keys import keyring
 from jwt_demo.tokens import ACCESS, REFRESH, codec
-from tests.canary import Canary
-from tests.keyfiles import use_key
+from tests.support.canary import Canary
+from tests.support.keyfiles import use_key
 from verifier.verify import VerificationError, verifier_build
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from http import HTTPStatus
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.conftest import PASSWORD
-from tests.keyfiles import use_key
-from tests.verifier.servers import jwks_server
+from tests.support.keyfiles import use_key
+from tests.support.suite import PASSWORD
+from tests.support.verifier_servers import jwks_server
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,9 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 
 from jwt_demo.tokens import ACCESS, codec
-from tests.conftest import PASSWORD
-from tests.keyfiles import use_key
-from tests.verifier.servers import jwks_server, wsgi_server
+from tests.support.keyfiles import use_key
+from tests.support.suite import PASSWORD
+from tests.support.verifier_servers import jwks_server, wsgi_server
 from verifier import wsgi
 from verifier.jwks import JWKSError
 from verifier.verify import verifier_build

@@ -7,8 +7,8 @@ from http import HTTPStatus
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.browser.servers import cross_origin_demo
-from tests.canary import Canary
+from tests.support.browser_servers import cross_origin_demo
+from tests.support.canary import Canary
 from workshop.crossorigin import DemoConfigError, DemoServer, host_check_loopback, origin_normalize
 
 

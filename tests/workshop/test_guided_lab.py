@@ -11,9 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.services import user_log_out_everywhere
-from tests.conftest import PASSWORD
-from tests.doors import JWTDoor, SessionDoor
-from tests.keyfiles import use_key
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.keyfiles import use_key
+from tests.support.suite import PASSWORD
 from workshop.lab import STEPS
 from workshop.models import StepDone
 from workshop.serviceb import LAB_ALGORITHM, published_jwks

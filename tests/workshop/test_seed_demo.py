@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from accounts.models import User
 from resources.models import Note
-from tests.sessions_demo.browsers import browser, is_signed_in, log_in
+from tests.support.browsers import browser, is_signed_in, log_in
 from workshop.management.commands.seed_demo import DEMO_USERS
 
 pytestmark = pytest.mark.django_db

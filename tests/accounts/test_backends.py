@@ -12,8 +12,8 @@ from accounts.models import AuthEvent
 from accounts.throttling import login_throttle
 from jwt_demo.models import TokenFamily
 from sessions_demo.models import DeviceSession
-from tests.conftest import PASSWORD
-from tests.sessions_demo.browsers import is_signed_in, post_form, signed_in
+from tests.support.browsers import is_signed_in, post_form, signed_in
+from tests.support.suite import PASSWORD
 
 NEW_PASSWORD = "an entirely new passphrase 2027"
 ADMIN_WRONG = ("Please enter the correct username and password for a staff account. Note that both fields may be "
@@ -35,7 +35,7 @@ class CountingHasher(MD5PasswordHasher):
 def three_a_minute(settings, monkeypatch):
     """LOGIN_RATE=3/min (LOGIN_ADDRESS_RATE at its default), the clock 10 s into a window, a counting hasher."""
     settings.LOGIN_RATE = "3/min"
-    settings.PASSWORD_HASHERS = ["tests.security.test_password_checks.CountingHasher",
+    settings.PASSWORD_HASHERS = ["tests.accounts.test_backends.CountingHasher",
                                  "django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(login_throttle, "timer", lambda: 1_800_000_010.0)
     CountingHasher.calls = 0

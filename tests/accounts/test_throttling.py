@@ -15,7 +15,7 @@ from django.test import Client
 from accounts.models import AuthEvent, User
 from accounts.network import address_block
 from accounts.throttling import login_throttle
-from tests.conftest import PASSWORD
+from tests.support.suite import PASSWORD
 
 GENERIC_JWT = {"detail": "No active account found with the given credentials.", "code": "no_active_account"}
 GENERIC_SESSION = b"Please enter a correct username and password."
@@ -248,7 +248,7 @@ class SlowerCountingHasher(PBKDF2PasswordHasher):
 
 @pytest.fixture
 def counting(settings, user, db):
-    settings.PASSWORD_HASHERS = ["tests.security.test_throttling.CountingHasher"]
+    settings.PASSWORD_HASHERS = ["tests.accounts.test_throttling.CountingHasher"]
     settings.LOGIN_RATE = "1000/min"
     User.objects.create_user("suspended", password=PASSWORD, is_active=False)
     return CountingHasher
@@ -277,7 +277,7 @@ def test_every_failed_session_login_looks_the_same_and_hashes_a_password(countin
 
 def test_unknown_user_and_wrong_password_take_comparable_time(settings, user, db):
     """Report the timing ratio (not asserted: the machine is shared); assert only that both paths hash."""
-    settings.PASSWORD_HASHERS = ["tests.security.test_throttling.SlowerCountingHasher"]
+    settings.PASSWORD_HASHERS = ["tests.accounts.test_throttling.SlowerCountingHasher"]
     settings.LOGIN_RATE = "1000/min"
     user.set_password(PASSWORD)
     user.save()

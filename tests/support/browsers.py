@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 from django.test import Client
 
-from tests.conftest import PASSWORD
+from tests.support.suite import PASSWORD
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"

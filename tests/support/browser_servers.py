@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from pytest_django.live_server_helper import LiveServer
 
-from tests.loopback import bind_first_free, serving
+from tests.support.loopback import bind_first_free, serving
 from workshop.crossorigin import DemoServer
 
 LIVE_PORTS = range(18300, 18340)

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from jwt_demo import keys
 from jwt_demo.tokens import ACCESS, REFRESH, TokenCodec, codec, new_id
-from tests.security.conftest import assert_refused, shared_client, state
-from tests.security.forgery import CORPUS, forge_all, genuine_parts, high_s_twin, json_segment, reencodings, sign
+from tests.support.attacks import assert_refused, shared_client, state
+from tests.support.forgery import CORPUS, forge_all, genuine_parts, high_s_twin, json_segment, reencodings, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def request(method: str, path: str, *, body=None, bearer: str | None = None, coo
 
 
 def login(user) -> dict:
-    from tests.conftest import PASSWORD
+    from tests.support.suite import PASSWORD
 
     response = request("POST", "/jwt/token/", body={"username": user.username, "password": PASSWORD})
     assert response.status_code == HTTPStatus.OK, response.content

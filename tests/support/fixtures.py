@@ -1,8 +1,10 @@
-"""Fixtures for the revocation engine's tests: private redis-server instances and settings that point at them."""
+"""Fixtures shared by several suites (a pytest plugin, loaded by tests/conftest.py): private redis-servers and
+Token Lab in production mode against one, and the attacker's own keys."""
 
 import pytest
 
-from tests.integration.processes import RedisServer, redis_server_fixture  # noqa: F401 - `redis_server`
+from tests.support.forgery import Foreign
+from tests.support.processes import RedisServer, redis_server_fixture  # noqa: F401 - the `redis_server` fixture
 
 
 def own_redis_caches(server: RedisServer, socket_timeout: float = 0.5) -> dict:
@@ -24,3 +26,9 @@ def own_redis(settings, redis_server):
     settings.REVOCATION_BACKEND = "denylist.backends.redis.RedisRevocationBackend"
     settings.SESSION_ENGINE = "sessions_demo.backends.cached_db"
     return redis_server
+
+
+@pytest.fixture(scope="session")
+def foreign() -> Foreign:
+    """The attacker's own RSA, EC and Ed25519 keys."""
+    return Foreign.generate()

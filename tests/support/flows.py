@@ -6,8 +6,8 @@ from http import HTTPStatus
 from django.db import connections
 
 from denylist import revocation
-from tests.doors import DoorClient, JWTDoor, SessionDoor
-from tests.integration.processes import free_port
+from tests.support.doors import DoorClient, JWTDoor, SessionDoor
+from tests.support.processes import free_port
 
 SESSION_REFUSED = {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
 TOKEN_REVOKED = {"detail": "Token has been revoked.", "code": "token_revoked"}

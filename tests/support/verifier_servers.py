@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from tests.loopback import bind_first_free, serving
+from tests.support.loopback import bind_first_free, serving
 
 PORTS = range(18340, 18380)
 

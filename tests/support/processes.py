@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import IN_CI
+from tests.support.suite import IN_CI
 
 # Ports handed out to servers of this test process that have not bound them yet (or still hold them): two servers
 # created one after the other, before either has started, must not both be given the same "free" port.

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.integration.processes import free_port, stop_gunicorn, wait_until
+from tests.support.processes import free_port, stop_gunicorn, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_PORTS = (18500, 18549)

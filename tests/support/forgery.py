@@ -1,4 +1,4 @@
-"""Mint hostile tokens from the declarative cases in corpus.json, with the test suite's own keys.
+"""Mint hostile tokens from the declarative cases in tests/security/corpus.json, with the test suite's own keys.
 
 A case names how to start (a genuine access or refresh token of the victim), what to change in its header and
 payload, and how to sign the result. Signing with the real key is deliberate for claim and header cases: it
@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from jwt_demo.keys import keyring
 from jwt_demo.tokens import ACCESS, REFRESH, TYP, new_id
 
-CORPUS = json.loads((Path(__file__).with_name("corpus.json")).read_text())
+CORPUS = json.loads((Path(__file__).parents[1] / "security" / "corpus.json").read_text())
 _RELATIVE = re.compile(r"\$now([+-]\d+)?")
 _REPEAT = re.compile(r"\$repeat:(.+?):(\d+)")
 # The order of the P-256 group: (r, n - s) is a second valid ECDSA signature of the same message.
