@@ -250,7 +250,10 @@ class Run:
         if set(states) != set(scaling.MEASURED):
             missing = ", ".join(sorted(set(scaling.MEASURED) - set(states)))
             return {"skipped": f"skipped: {missing} could not be measured"}
-        client = _redis_client()
+        client = _redis_client()  # the application's client: what the doors' requests use, and what is counted
+        # Seeding, MEMORY USAGE of a million-field hash and the flush can outlast the application's socket timeout
+        # on a busy machine: they go through a client of their own.
+        admin = stack.enter_context(contextlib.closing(scaling.admin_client()))
         key = settings.REVOCATION_REDIS_KEY
         session_keys = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:*:sess:*"
         local = {k: State(s.variant, transport=in_process, credential=s.credential) for k, s in states.items()}
@@ -258,20 +261,20 @@ class Run:
         try:
             for size in sorted(o.scale_sizes):
                 self.progress(f"scale: {size} revocation entries (seeding)")
-                seconds = scaling.seed(start=entries, stop=size, client=client, key=key)
+                seconds = scaling.seed(start=entries, stop=size, client=admin, key=key)
                 entries = max(entries, size)
                 self.progress(f"scale: {size} revocation entries (per-request cost)")
                 row = {"entries": size, "seed_s": round(seconds, 2),
                        "per_request": scaling.per_request(local, seconds=o.scale_seconds,
                                                           rounds=max(1, min(o.rounds, 3)), client=client)}
-                row["memory"] = scaling.redis_memory(client, key)
+                row["memory"] = scaling.redis_memory(admin, key)
                 self.progress(f"scale: {size} revocation entries (rebuild after a flush)")
-                row["rebuild"] = scaling.rebuild_after_flush(local, client=client, key=key,
+                row["rebuild"] = scaling.rebuild_after_flush(local, client=admin, key=key,
                                                              session_prefix=session_keys)
                 sizes.append(row)
             http = self._scale_http(stack, states, database_url, redis_overrides, entries)
         finally:
-            scaling.unseed(client, key)
+            scaling.unseed(admin, key)
         return {"sizes": sizes, "http": http, "lease_seconds": settings.REVOCATION_LEASE_SECONDS,
                 "rebuild_chunk": getattr(RedisRevocationBackend, "rebuild_chunk", None),
                 "labels": scaling.scale_labels(), "doors": list(scaling.DOORS)}

@@ -16,6 +16,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import redis
+from django.conf import settings
 from django.db import connection, connections
 from django.test import override_settings
 
@@ -41,6 +43,11 @@ REBUILD_TIMEOUT = 120.0
 # Both doors work under this one profile (the JWT door ignores the session engine): used while rebuilding.
 _BOTH_DOORS = {"SESSION_ENGINE": SESSION_CACHED_DB, "REVOCATION_BACKEND": REVOCATION_REDIS,
                "REVOCATION_ENABLED": True}
+
+
+def admin_client():
+    """Return a Redis client of the run's own, for the slow administrative commands of this section."""
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=60, socket_connect_timeout=5)
 
 
 def _field(number: int) -> str:

@@ -25,7 +25,9 @@ from accounts.models import AuthEvent, acting_admin
 from console import selectors
 from httpkit.adminguard import NUL, query_has_nul
 from jwt_demo.logins import family_facts
+from jwt_demo.models import TokenFamily
 from sessions_demo.logins import session_facts
+from sessions_demo.models import DeviceSession
 
 VIEW = "accounts.view_user"
 CHANGE = "accounts.change_user"
@@ -178,9 +180,7 @@ def _bulk_end(request, which: str):
 
 
 def _owner(which: str, key: str):
-    from jwt_demo.models import TokenFamily
-    from sessions_demo.models import DeviceSession
-
+    """Return the live-list row (session or token family) of `key` with its user, or None."""
     if which == "sessions":
         return DeviceSession.objects.filter(digest=key, user__isnull=False).select_related("user").first()
     return TokenFamily.objects.filter(pk=key).select_related("user").first()

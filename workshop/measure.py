@@ -54,50 +54,37 @@ def _on_query(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
-def _counting_execute(original):
-    def execute_command(*args, **options):
-        tally = _current.get()
-        if tally is not None:
-            tally.redis([str(args[0]).upper()])
-        return original(*args, **options)
-
-    execute_command.lab_measure = True
-    return execute_command
-
-
-def _counting_pipeline(original):
-    def pipeline(*args, **kwargs):
-        pipe = original(*args, **kwargs)
-        pipe_execute = pipe.execute
-
-        def execute(*a, **kw):
-            tally = _current.get()
-            if tally is not None and pipe.command_stack:
-                tally.redis([str(command[0][0]).upper() for command in pipe.command_stack])
-            return pipe_execute(*a, **kw)
-
-        pipe.execute = execute
-        return pipe
-
-    pipeline.lab_measure = True
-    return pipeline
-
-
 def _redis_hooks_ensure() -> None:
-    """Wrap the process's shared Redis client so its commands are counted for the request being measured.
+    """Make every Redis client of the process count its commands for the request being measured.
 
-    Checked on every measured request, not installed once: another instrument (the benchmark's) may have wrapped
-    and unwrapped the same client since. The wrappers count only while a measured request runs in this context.
+    Installed once, on redis-py's classes rather than on one client: caches are per thread, so the revocation
+    store, the session cache and this request may each hold a different `Redis` instance. The wrappers only count
+    while a measured request runs in the current context (a context variable), and otherwise just call through.
     """
     if not settings.REDIS_URL:
         return
-    from django_redis import get_redis_connection
+    import redis.client
 
-    client = get_redis_connection("default")
-    if not getattr(client.__dict__.get("execute_command"), "lab_measure", False):
-        client.execute_command = _counting_execute(client.execute_command)
-    if not getattr(client.__dict__.get("pipeline"), "lab_measure", False):
-        client.pipeline = _counting_pipeline(client.pipeline)
+    original = redis.client.Redis.execute_command
+    if not getattr(original, "lab_measure", False):
+        def execute_command(self, *args, **options):
+            tally = _current.get()
+            if tally is not None:
+                tally.redis([str(args[0]).upper()])
+            return original(self, *args, **options)
+
+        execute_command.lab_measure = True
+        redis.client.Redis.execute_command = execute_command
+    pipeline_execute = redis.client.Pipeline.execute
+    if not getattr(pipeline_execute, "lab_measure", False):
+        def execute(self, *args, **kwargs):
+            tally = _current.get()
+            if tally is not None and self.command_stack:
+                tally.redis([str(command[0][0]).upper() for command in self.command_stack])
+            return pipeline_execute(self, *args, **kwargs)
+
+        execute.lab_measure = True
+        redis.client.Pipeline.execute = execute
 
 
 def _request_bytes(request) -> tuple[int, int, str]:

@@ -60,3 +60,18 @@ def test_the_scale_charts_are_drawn_from_the_report(live_server, page, settings,
         {"type": "bar", "labels": ["100", "10,000", "1,000,000"], "first": [0.1, 0.3, 40.0]},
         {"type": "line", "labels": ["1", "2", "4", "8", "16"], "first": [100.0, 200.0, 400.0, 800.0, 1600.0]},
     ]
+
+
+def test_the_report_charts_are_drawn_with_the_same_library(live_server, page, settings, tmp_path):
+    settings.AUTHBENCH_REPORT = str(tmp_path / "latest.json")
+    report = report_build(rows=[measured_row("baseline")], login=[], algorithms=[], notes=[], seconds=1.0,
+                          parameters={"mode": "in-process"}, scale=scale_section())
+    Path(settings.AUTHBENCH_REPORT).write_text(json.dumps(report))
+
+    page.goto(f"{live_server.url}/workshop/bench/")
+    page.wait_for_function("() => document.body.dataset.benchChartsDrawn !== undefined")
+    drawn = page.evaluate("""() => window.benchCharts.map((chart) => [chart.canvas.id, chart.config.type,
+        chart.data.labels.length, chart.canvas.width > 0])""")
+    assert [d[0] for d in drawn][:3] == ["bench-throughput", "bench-p50", "bench-p99"]
+    assert all(d[1:] == ["bar", 1, True] for d in drawn)
+    assert page.locator("#bench-charts svg").count() == 0

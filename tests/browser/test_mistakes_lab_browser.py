@@ -45,3 +45,8 @@ def test_inspector_decodes_without_a_key(live_server, page):
     page.wait_for_selector("#report:not([hidden])")
     assert "078-05-1120" in page.inner_text("#payload")
     assert "Sensitive data in the payload" in page.inner_text("#findings")
+    # The size chart is the project's vendored Chart.js, drawn from the inspector's numbers.
+    page.wait_for_function("Chart.getChart(document.getElementById('sizes')) !== undefined")
+    bytes_shown = page.evaluate("Chart.getChart(document.getElementById('sizes')).data.datasets[0].data")
+    assert bytes_shown[0] < bytes_shown[1]
+    assert page.inner_text("#sizes-text").startswith(f"a session id: {bytes_shown[0]} bytes")

@@ -43,3 +43,12 @@ def test_a_refresh_token_is_used_once_then_its_use_is_reuse(user):
 def test_a_refresh_token_revoked_otherwise_is_not_reuse(user):
     revocation.revoke_token(jti="b" * 32, expires_at=time.time() + 60, user_id=user.pk, reason="logout")
     assert refresh_token_use(jti="b" * 32, expires_at=time.time() + 60, user_id=user.pk) == "logout"
+
+
+def test_the_login_instant_is_read_to_the_millisecond(user):
+    token = AccessToken.for_user(user)
+    for milliseconds in (1700000000123, 1700000000999, 1700000000001):
+        token["auth_time"] = milliseconds / 1000
+        assert token_query(token).issued_at_ms == milliseconds
+    token["auth_time"] = 1.001  # 1.001 * 1000 is 1000.9999999999999 in binary floating point
+    assert token_query(token).issued_at_ms == 1001

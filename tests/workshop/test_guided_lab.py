@@ -303,3 +303,17 @@ def test_every_page_has_a_favicon():
     assert '<link rel="icon" href="/static/tokenlab/favicon.svg"' in Client().get("/").content.decode()
     response = Client().get("/favicon.ico", follow=True)
     assert response.redirect_chain[0] == ("/static/tokenlab/favicon.svg", HTTPStatus.MOVED_PERMANENTLY)
+
+
+def test_redis_commands_are_counted_whichever_client_sends_them(user, settings, redis_required, monkeypatch):
+    # Caches are per thread: the revocation store may hold another Redis instance than this request's cache.
+    import redis
+
+    from denylist import revocation
+
+    door = JWTDoor(user.username, PASSWORD).login()
+    door.get("profile/")
+    backend = revocation.get_backend()
+    monkeypatch.setattr(backend, "_client", redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1))
+    m = measured(door.get("profile/", **MEASURE))
+    assert m["redis_round_trips"] >= 1 and m["commands"]
