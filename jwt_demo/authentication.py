@@ -10,15 +10,13 @@ through the revocation store's drop-in class (denylist.simplejwt); Token Lab ove
 
 import re
 
-from django.conf import settings
 from rest_framework.exceptions import APIException
 from rest_framework_simplejwt.exceptions import InvalidToken as SimpleJWTInvalidToken
 
-from denylist import revocation
-from denylist.entries import Query
 from denylist.simplejwt.authentication import DenylistJWTAuthentication
 from jwt_demo.principal import TokenUser
-from jwt_demo.tokens import AccessToken, Claims, TokenError
+from jwt_demo.services import claims_revoked
+from jwt_demo.tokens import AccessToken, TokenError
 
 _HEADER = re.compile(r"(?P<scheme>[^ \t]+)(?:(?P<separator>[ \t]+)(?P<credentials>.*))?", re.DOTALL)
 REALM = 'Bearer realm="token-lab"'
@@ -32,17 +30,6 @@ class InvalidToken(SimpleJWTInvalidToken):
     def __init__(self, detail: str, code: str = "token_not_valid"):
         super().__init__(detail, code)
         self.www_authenticate = f'{REALM}, error="invalid_token", error_description="{detail}"'
-
-
-def claims_revoked(claims: Claims) -> bool:
-    """Tell whether the token's jti, family or user cut-off revokes it (one Redis round trip with Redis).
-
-    Always False while the teaching toggle `REVOCATION_ENABLED` is off: access tokens then live until `exp`.
-    """
-    if not settings.REVOCATION_ENABLED:
-        return False
-    return revocation.is_revoked(Query(jti=claims.jti, family=claims.family, user_id=claims.user_id,
-                                       issued_at_ms=claims.login_at_ms))
 
 
 class JWTAuthentication(DenylistJWTAuthentication):

@@ -8,8 +8,8 @@ from rest_framework.views import APIView
 
 from accounts.network import client_ip, user_agent
 from jwt_demo import hybrid, serializers, services
+from jwt_demo.http import NoStoreMixin, TokenRejected, login_user, refresh_pair
 from jwt_demo.tokens import TokenError
-from jwt_demo.views import NoStoreMixin, TokenRejected, login_user, refresh_pair
 
 _CSRF_DOC = "Needs the refresh cookie and `X-CSRFToken` equal to the `csrftoken` cookie; a foreign `Origin` is 403."
 

@@ -13,7 +13,6 @@ from accounts.services import auth_event_record
 from denylist import revocation
 from denylist.entries import Query
 from jwt_demo import tokens
-from jwt_demo.authentication import claims_revoked
 from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.throttling import refresh_throttle
 from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, new_id
@@ -63,6 +62,17 @@ def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_age
         user_agent=user_agent[:300], ip=ip,
     )
     return _issue(user_id=user.pk, family=family)
+
+
+def claims_revoked(claims: Claims) -> bool:
+    """Tell whether the token's jti, family or user cut-off revokes it (one Redis round trip with Redis).
+
+    Always False while the teaching toggle `REVOCATION_ENABLED` is off: access tokens then live until `exp`.
+    """
+    if not settings.REVOCATION_ENABLED:
+        return False
+    return revocation.is_revoked(Query(jti=claims.jti, family=claims.family, user_id=claims.user_id,
+                                       issued_at_ms=claims.login_at_ms))
 
 
 def refresh_claims_revoked(claims: Claims) -> bool:

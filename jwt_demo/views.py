@@ -15,52 +15,11 @@ from accounts.models import AuthEvent
 from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
 from jwt_demo import serializers, services
-from jwt_demo.authentication import REALM, JWTAuthentication
+from jwt_demo.authentication import JWTAuthentication
+from jwt_demo.http import NoStoreMixin, TokenRejected, refresh_throttled
 from jwt_demo.keys import keyring
 from jwt_demo.throttling import RefreshThrottled
 from jwt_demo.tokens import TokenError
-
-
-class TokenRejected(exceptions.APIException):
-    """401 for a token presented in a body (refresh, verify): no authenticator involved, so not DRF's 403."""
-
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_code = "token_not_valid"
-
-    def __init__(self, error: TokenError):
-        super().__init__(error.detail, error.code)
-        self.www_authenticate = f'{REALM}, error="invalid_token"'
-
-
-class NoStoreMixin:
-    """Token responses must never be cached (RFC 6749 §5.1)."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        response["Pragma"] = "no-cache"
-        return response
-
-
-def refresh_pair(refresh: object) -> services.TokenPair:
-    """Rotate `refresh` (both refresh endpoints); raise 401 for a bad token, 429 when its login refreshes too often."""
-    try:
-        return services.token_refresh(refresh=refresh)
-    except TokenError as exc:
-        raise TokenRejected(exc) from None
-    except RefreshThrottled as exc:
-        raise _refresh_throttled(exc) from None
-
-
-def _refresh_throttled(exc: RefreshThrottled) -> exceptions.Throttled:
-    return exceptions.Throttled(wait=exc.wait, detail="Too many refreshes of this login.")
-
-
-def login_user(request, *, door: str):
-    """Validate a `{"username", "password"}` body and return the user, or raise the right 4xx."""
-    body = serializers.LoginSerializer(data=request.data, context={"request": request, "door": door})
-    body.is_valid(raise_exception=True)
-    return body.user
 
 
 class TokenView(NoStoreMixin, simplejwt_views.TokenViewBase):
@@ -87,7 +46,7 @@ class TokenView(NoStoreMixin, simplejwt_views.TokenViewBase):
         except TokenError as exc:
             raise TokenRejected(exc) from None
         except RefreshThrottled as exc:
-            raise _refresh_throttled(exc) from None
+            raise refresh_throttled(exc) from None
         return Response(serializer.validated_data)
 
 
