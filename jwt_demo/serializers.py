@@ -19,6 +19,21 @@ from jwt_demo import services
 from jwt_demo.tokens import RefreshToken
 
 
+class TokenField(StrictCharField):
+    """A token in a JSON body: a string, at most twice `MAX_TOKEN_LENGTH` long (the setting is read when a body is
+    validated, not at import), never trimmed (a token with spaces is not the token)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        limit = settings.MAX_TOKEN_LENGTH * 2
+        if len(value) > limit:
+            self.fail("max_length", max_length=limit)
+        return value
+
 class BadCredentials(exceptions.APIException):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "No active account found with the given credentials."
@@ -77,7 +92,7 @@ class TokenRefreshSerializer(simplejwt.TokenRefreshSerializer):
     a reused one ends its login. Raises jwt_demo.tokens.TokenError for a refused token; `.pair` once valid."""
 
     token_class = RefreshToken
-    refresh = StrictCharField(max_length=settings.MAX_TOKEN_LENGTH * 2, trim_whitespace=False)
+    refresh = TokenField()
     access = serializers.CharField(read_only=True)
 
     def validate(self, attrs):
@@ -89,7 +104,7 @@ class TokenVerifySerializer(simplejwt.TokenVerifySerializer):
     """simplejwt's verify serializer on Token Lab's checks: signature, claims, time and the revocation store; a
     refresh token must also still be exchangeable. Raises jwt_demo.tokens.TokenError for a refused token."""
 
-    token = StrictCharField(max_length=settings.MAX_TOKEN_LENGTH * 2, trim_whitespace=False, write_only=True)
+    token = TokenField(write_only=True)
 
     def validate(self, attrs):
         services.token_verify(token=attrs["token"])
@@ -110,15 +125,15 @@ class HybridAccessSerializer(serializers.Serializer):
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = StrictCharField(max_length=settings.MAX_TOKEN_LENGTH * 2, trim_whitespace=False)
+    refresh = TokenField()
 
 
 class VerifySerializer(serializers.Serializer):
-    token = StrictCharField(max_length=settings.MAX_TOKEN_LENGTH * 2, trim_whitespace=False)
+    token = TokenField()
 
 
 class LogoutSerializer(serializers.Serializer):
-    refresh = StrictCharField(max_length=settings.MAX_TOKEN_LENGTH * 2, trim_whitespace=False, required=False)
+    refresh = TokenField(required=False)
 
 
 class PasswordChangeSerializer(serializers.Serializer):

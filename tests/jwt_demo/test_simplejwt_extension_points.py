@@ -229,3 +229,13 @@ def test_the_obtain_serializer_keeps_strict_fields(user):
                                                  context={"request": None, "door": "jwt"})
     assert not body.is_valid()
     assert body.errors == {"username": ["Must be a string."]}
+
+
+@pytest.mark.parametrize("path", ["/jwt/token/refresh/", "/jwt/token/verify/"])
+def test_token_fields_read_the_length_limit_when_validating(client, settings, path):
+    settings.MAX_TOKEN_LENGTH = 10
+    field = "refresh" if "refresh" in path else "token"
+    response = client.post(path, {field: "x" * 21}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == [
+        {"message": "Ensure this field has no more than 20 characters.", "code": "max_length"}]
