@@ -28,6 +28,12 @@ logger = logging.getLogger("tokenlab.sessions")
 KEY_PREFIX = "sess:"
 
 
+def _server_of(client) -> tuple:
+    """Return what names the Redis server and database a redis-py client talks to."""
+    kwargs = client.connection_pool.connection_kwargs
+    return kwargs.get("host"), kwargs.get("port"), kwargs.get("path"), kwargs.get("db", 0)
+
+
 class SessionStore(DBSessionStore):
     cache_alias = "default"
     # After a Redis error, go straight to the database for this long: a hung Redis then costs one socket timeout
@@ -81,8 +87,10 @@ class SessionStore(DBSessionStore):
         backend = revocation.get_backend()
         copy = backend.redis_copy()
         query = Query(session=session_digest(self.session_key))
-        if copy is not None and copy[0] is client:
-            pipe = client.pipeline(transaction=False)
+        if copy is not None and _server_of(copy[0]) == _server_of(client):
+            # The revocation store's own client: django-redis gives each thread its own cache client, and the
+            # store keeps the one it met first; both name the same server, which is what one round trip needs.
+            pipe = copy[0].pipeline(transaction=False)
             pipe.get(key)
             pipe.hmget(copy[1], backend.fields(query))
             raw, values = pipe.execute()

@@ -9,14 +9,17 @@ protected: a password change, a deactivation or a deletion, by any path, ends ev
 here on `notes/`, the endpoint that never loads the user row — and a login that raced such a change is refused.
 """
 
+import threading
 from contextlib import contextmanager
 from http import HTTPStatus
 from importlib import import_module
 
 import pytest
+import redis
 from django.contrib.auth import login
 from django.contrib.auth.hashers import make_password
 from django.core.cache import caches
+from django.db import connections
 from django.test import RequestFactory
 
 from accounts.models import User
@@ -73,6 +76,29 @@ def test_one_redis_round_trip_and_no_auth_query_with_redis(warm, browser, django
     assert sql_tables(captured) == ["resources_note"]
     assert sent == [1, ["GET", "HMGET"]]  # one round trip: the session copy and its revocation fields
     assert delta(before, after) == {"get": 1, "hmget": 1}
+
+
+def test_a_request_served_by_another_thread_also_costs_one_round_trip(transactional_db, warm, browser, monkeypatch):
+    # django-redis gives each thread its own cache client; the revocation store holds the one it met first.
+    # (transactional_db: the other thread's database connection must see the user and the notes.)
+    trips = []
+    original_command, original_pipeline = redis.Redis.execute_command, redis.client.Pipeline.execute
+    monkeypatch.setattr(redis.Redis, "execute_command",
+                        lambda self, *a, **kw: trips.append(a[0]) or original_command(self, *a, **kw))
+    monkeypatch.setattr(redis.client.Pipeline, "execute", lambda self, *a, **kw: trips.append(
+        [c[0][0] for c in self.command_stack]) or original_pipeline(self, *a, **kw))
+    responses = []
+    def serve():
+        try:
+            responses.append(browser.get("notes/"))
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=serve)
+    worker.start()
+    worker.join()
+    assert responses[0].status_code == HTTPStatus.OK
+    assert trips == [["GET", "HMGET"]]
 
 
 def test_an_ended_session_with_a_surviving_copy_costs_the_same_and_is_refused(warm, browser,
