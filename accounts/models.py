@@ -96,6 +96,13 @@ class UserQuerySet(models.QuerySet):
                 credentials_end(user_id=user_id, reason=reason)
         return updated
 
+    def delete(self):
+        # Lock the rows before Django collects what cascades: logins and refresh rotations lock the user's row
+        # first too (jwt_demo.services), so none can add a login or a refresh row the deletion did not see.
+        with transaction.atomic(using=self.db):
+            ids = list(self.select_for_update().values_list("pk", flat=True))
+            return models.QuerySet.delete(self.model._base_manager.using(self.db).filter(pk__in=ids))
+
     def bulk_update(self, objs, fields, batch_size=None):
         if not {"password", "is_active"} & set(fields):
             return super().bulk_update(objs, fields, batch_size=batch_size)
@@ -148,6 +155,12 @@ class User(AbstractUser):
                 self._rehash_only = False
 
         return await acheck_password(raw_password, self.password, setter)
+
+    def delete(self, using=None, keep_parents=False):
+        """Delete the account, its row locked first (see UserQuerySet.delete); every credential ends with it."""
+        with transaction.atomic(using=using or self._state.db):
+            type(self)._base_manager.using(using or self._state.db).select_for_update().filter(pk=self.pk).exists()
+            return super().delete(using=using, keep_parents=keep_parents)
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")

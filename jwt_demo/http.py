@@ -3,6 +3,7 @@ no-store responses, the 401 for a refused token, the login and the refresh as th
 
 from rest_framework import exceptions, status
 
+from accounts.network import client_ip, user_agent
 from jwt_demo import serializers, services
 from jwt_demo.authentication import REALM
 from jwt_demo.throttling import RefreshThrottled
@@ -50,3 +51,11 @@ def login_user(request, *, door: str):
     body = serializers.LoginSerializer(data=request.data, context={"request": request, "door": door})
     body.is_valid(raise_exception=True)
     return body.user
+
+
+def pair_issue(request, user, *, door: str) -> services.TokenPair:
+    """Start a login for `user` (a token family) and return its first pair; 401 if the account went meanwhile."""
+    try:
+        return services.token_pair_issue(user=user, door=door, ip=client_ip(request), user_agent=user_agent(request))
+    except services.AccountUnavailable:
+        raise serializers.BadCredentials() from None

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.network import client_ip, user_agent
 from jwt_demo import hybrid, serializers, services
-from jwt_demo.http import NoStoreMixin, TokenRejected, login_user, refresh_pair
+from jwt_demo.http import NoStoreMixin, TokenRejected, login_user, pair_issue, refresh_pair
 from jwt_demo.tokens import TokenError
 
 _CSRF_DOC = "Needs the refresh cookie and `X-CSRFToken` equal to the `csrftoken` cookie; a foreign `Origin` is 403."
@@ -33,7 +33,7 @@ class HybridLoginView(HybridView):
         if previous:
             # The cookie is about to be replaced: end the login it held rather than leave it alive, unreachable.
             services.refresh_token_logout(refresh=previous, ip=ip, user_agent=agent)
-        pair = services.token_pair_issue(user=user, door="hybrid", ip=ip, user_agent=agent)
+        pair = pair_issue(request, user, door="hybrid")
         response = Response(hybrid.access_body(access=pair.access, expires_at=pair.access_claims.expires_at))
         hybrid.refresh_cookie_set(response, request=request, token=pair.refresh,
                                   expires_at=pair.refresh_claims.expires_at)

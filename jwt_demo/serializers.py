@@ -82,8 +82,11 @@ class TokenObtainPairSerializer(simplejwt.TokenObtainPairSerializer):
     def validate(self, attrs):
         request, door = self.context["request"], self.context.get("door", "jwt")
         self.user = user_login(request, door=door, username=attrs["username"], password=attrs["password"])
-        self.pair = services.token_pair_issue(user=self.user, door=door, ip=client_ip(request),
-                                              user_agent=user_agent(request))
+        try:
+            self.pair = services.token_pair_issue(user=self.user, door=door, ip=client_ip(request),
+                                                  user_agent=user_agent(request))
+        except services.AccountUnavailable:
+            raise BadCredentials() from None
         return self.pair.body()
 
 

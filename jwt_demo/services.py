@@ -52,9 +52,27 @@ def _issue(*, user_id: int, family: TokenFamily) -> TokenPair:
     return TokenPair(str(access), str(refresh), access.claims, refresh_claims)
 
 
+class AccountUnavailable(Exception):
+    """The account was deleted or deactivated while a login was being made: no token is issued."""
+
+
+def _lock_active_user(user_id: int) -> bool:
+    """Lock the user's row for this transaction; tell whether the account still exists and is active.
+
+    Logins and rotations take this lock first, and so does a deletion (accounts.models): a deletion then never
+    meets a refresh row or a login it did not see, and a rotation or login never outlives the account.
+    """
+    return get_user_model()._base_manager.select_for_update().filter(pk=user_id, is_active=True).exists()
+
+
 @transaction.atomic
 def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_agent: str = "") -> TokenPair:
-    """Start a new login (a token family) for `user` and return its first token pair."""
+    """Start a new login (a token family) for `user` and return its first token pair.
+
+    Raise AccountUnavailable when the account was deleted or deactivated since its password was checked.
+    """
+    if not _lock_active_user(user.pk):
+        raise AccountUnavailable()
     now = _now()
     family = TokenFamily.objects.create(
         id=new_id(), user=user, door=door, created=now,
@@ -102,12 +120,12 @@ def token_refresh(*, refresh: object) -> TokenPair:
     now = _now()
     outcome = "invalid"
     with transaction.atomic():
+        active = _lock_active_user(claims.user_id)
         won = RefreshToken.objects.filter(
             jti=claims.jti, family_id=claims.family, rotated_at__isnull=True, expires_at__gt=now,
         ).update(rotated_at=now)
         family = TokenFamily.objects.filter(pk=claims.family, user_id=claims.user_id).first()
-        if won and family is not None and family.revoked_at is None and family.absolute_expires_at > now \
-                and get_user_model().objects.filter(pk=claims.user_id, is_active=True).exists():
+        if won and active and family is not None and family.revoked_at is None and family.absolute_expires_at > now:
             family.last_refreshed = now
             family.save(update_fields=["last_refreshed"])
             pair = _issue(user_id=claims.user_id, family=family)

@@ -16,7 +16,7 @@ from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
 from jwt_demo import serializers, services
 from jwt_demo.authentication import JWTAuthentication
-from jwt_demo.http import NoStoreMixin, TokenRejected, refresh_throttled
+from jwt_demo.http import NoStoreMixin, TokenRejected, pair_issue, refresh_throttled
 from jwt_demo.keys import keyring
 from jwt_demo.throttling import RefreshThrottled
 from jwt_demo.tokens import TokenError
@@ -121,8 +121,7 @@ class PasswordChangeView(NoStoreMixin, APIView):
             raise exceptions.ValidationError(exc.message_dict) from None
         except LoginThrottled as exc:
             raise exceptions.Throttled(wait=exc.wait, detail="Too many password attempts.") from None
-        pair = services.token_pair_issue(user=user, door="jwt", ip=client_ip(request), user_agent=user_agent(request))
-        return Response(pair.body())
+        return Response(pair_issue(request, user, door="jwt").body())
 
 
 class JWKSView(APIView):

@@ -160,3 +160,56 @@ def test_every_token_of_one_login_carries_the_login_start(user):
     assert refresh(jwt).status_code == HTTPStatus.OK
     assert jwt_services.codec.decode(jwt.access).raw["auth_time"] == first
     assert jwt_services.codec.decode(jwt.refresh, token_types=("refresh",)).raw["auth_time"] == first
+
+
+@pytest.mark.usefixtures("postgres_required")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("how", ["instance", "queryset"])
+def test_a_deletion_and_a_refresh_in_flight_never_collide(user, how):
+    """A deletion collects what cascades, then deletes it; a refresh rotating in between would add a refresh row
+    the deletion never saw (an IntegrityError, a 500 in the admin) or outlive the account. Both lock the user's row
+    first, so whichever comes second waits: here the deletion pauses after collecting, the refresh waits for it,
+    and then finds no account."""
+    import threading
+
+    from django.db import connection
+    from django.db.models.deletion import Collector
+
+    thief = JWTDoor(user.username, PASSWORD).login()
+    check = jwt_services.refresh_claims_revoked
+    collect_done, rotation_done, deleted = threading.Event(), threading.Event(), threading.Event()
+    errors = []
+    real_delete = Collector.delete
+
+    def delete_after_a_pause(collector):
+        collect_done.set()
+        rotation_done.wait(1.5)  # give the refresh every chance to rotate between collect() and delete()
+        return real_delete(collector)
+
+    def delete_now():
+        try:
+            with mock.patch.object(Collector, "delete", delete_after_a_pause):
+                if how == "instance":
+                    User.objects.get(pk=user.pk).delete()
+                else:
+                    User.objects.filter(pk=user.pk).delete()
+        except Exception as exc:  # noqa: BLE001 - the test reports any error of the deletion
+            errors.append(exc)
+        finally:
+            connection.close()
+            deleted.set()
+
+    def check_then_start_the_deletion(claims):
+        verdict = check(claims)
+        threading.Thread(target=delete_now).start()
+        assert collect_done.wait(10)  # the rotation starts once the deletion has collected
+        return verdict
+
+    with mock.patch.object(jwt_services, "refresh_claims_revoked", side_effect=check_then_start_the_deletion):
+        response = refresh(thief)
+    rotation_done.set()
+    assert deleted.wait(10)
+    assert errors == []
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert (response.status_code, response.json()["code"]) == (HTTPStatus.UNAUTHORIZED, "token_not_valid")
+    assert_refused(thief, thief.get("notes/"))
