@@ -15,7 +15,7 @@ from denylist.backends.db import DatabaseRevocationBackend
 from denylist.backends.redis import LEASE_FIELD, WARMING_FIELD, RedisRevocationBackend
 from denylist.entries import Entry, Query
 from denylist.models import Revocation
-from tests.denylist.conftest import own_redis_caches
+from tests.support.fixtures import own_redis_caches
 
 pytestmark = pytest.mark.django_db
 CHUNK = 3
