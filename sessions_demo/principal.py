@@ -1,45 +1,8 @@
 """The user behind a live session, loaded from the database only if a view needs more than its id."""
 
-from django.contrib.auth import get_user_model
-from rest_framework.exceptions import AuthenticationFailed
+from accounts.principal import LazyUser
 
 
-class SessionUser:
-    """Stand in for the user a session is logged in as.
-
-    `pk`/`id` come from the session, which the store has just checked against the revocation store, so listing
-    the caller's notes costs no user query. Any other attribute (`is_staff`, `username`, ...) loads the user row
-    once: authorization always reads the database. A row that is gone or inactive raises AuthenticationFailed —
-    though by then the session has been ended already (accounts.models ends every credential of a user who is
-    deactivated or deleted).
-    """
-
-    is_authenticated = True
-    is_anonymous = False
-
-    def __init__(self, user_id: int):
-        self.pk = self.id = user_id
-        self._user = None
-
-    def load(self):
-        """Return the user row (one query, then cached), or raise AuthenticationFailed if it is gone or inactive."""
-        if self._user is None:
-            user = get_user_model().objects.filter(pk=self.pk, is_active=True).first()
-            if user is None:
-                raise AuthenticationFailed("User not found or inactive.", code="user_not_found")
-            self._user = user
-        return self._user
-
-    def __getattr__(self, name: str):
-        if name.startswith("__") or name == "_user":
-            raise AttributeError(name)
-        return getattr(self.load(), name)
-
-    def __eq__(self, other) -> bool:
-        return getattr(other, "pk", None) == self.pk and getattr(other, "is_authenticated", False)
-
-    def __hash__(self) -> int:
-        return hash(self.pk)
-
-    def __str__(self) -> str:
-        return f"user {self.pk}"
+class SessionUser(LazyUser):
+    """The user a session is logged in as; the store has just checked the session against the revocation store
+    (see accounts.principal.LazyUser)."""
