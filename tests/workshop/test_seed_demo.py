@@ -179,3 +179,14 @@ def test_participants_never_take_over_a_staff_account():
     with pytest.raises(CommandError, match="staff"):
         call_command("seed_demo", "--participants", "1", stdout=io.StringIO())
     assert User.objects.get(username="p01").is_staff
+
+
+def test_new_accounts_start_without_a_cut_off_and_a_reset_ends_the_old_credentials():
+    from denylist.models import Revocation
+
+    seed()
+    seed_participants("--participants", "2")
+    assert not Revocation.objects.filter(kind="u").exists()  # nothing to end on an account made just now
+    seed()
+    assert set(Revocation.objects.filter(kind="u").values_list("reason", flat=True)) == {"password_changed"}
+    assert Revocation.objects.filter(kind="u").count() == len(DEMO_USERS)

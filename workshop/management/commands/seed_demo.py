@@ -14,6 +14,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -59,12 +60,16 @@ class Command(BaseCommand):
         users = get_user_model()
         for username, demo_password, is_staff, titles in DEMO_USERS:
             password = secrets.token_urlsafe(18) if random_passwords else demo_password
-            user, created = users.objects.get_or_create(username=username,
-                                                         defaults={"email": f"{username}@example.test"})
-            user.is_staff = user.is_superuser = is_staff
-            user.is_active = True
-            user.set_password(password)
-            user.save()
+            # A new account is created with its password; an existing one is reset, which also ends its old
+            # sessions and tokens (a cut-off only an existing account needs).
+            user, created = users.objects.get_or_create(username=username, defaults={
+                "email": f"{username}@example.test", "password": make_password(password),
+                "is_staff": is_staff, "is_superuser": is_staff})
+            if not created:
+                user.is_staff = user.is_superuser = is_staff
+                user.is_active = True
+                user.set_password(password)
+                user.save()
             # Add only the demo notes that are missing: a participant may have written a note with a demo note's
             # title, so titles are not unique (get_or_create by title would raise MultipleObjectsReturned).
             present = set(Note.objects.filter(owner=user, title__in=titles).values_list("title", flat=True))
@@ -86,13 +91,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             for number in range(1, count + 1):
                 username = f"{prefix}{number:0{width}d}"
-                user, created = users.objects.get_or_create(username=username)
+                password = secrets.token_urlsafe(9)  # 72 bits: plenty behind the login throttle, short to type
+                user, created = users.objects.get_or_create(username=username,
+                                                             defaults={"password": make_password(password)})
                 if not created and (user.is_staff or user.is_superuser):
                     raise CommandError(f"{username} exists and is staff: pick another --prefix")
-                password = secrets.token_urlsafe(9)  # 72 bits: plenty behind the login throttle, short to type
-                user.is_active = True
-                user.set_password(password)  # resetting an account also ends its old sessions and tokens
-                user.save()
+                if not created:
+                    user.is_active = True
+                    user.set_password(password)  # resetting an account also ends its old sessions and tokens
+                    user.save()
                 Note.objects.get_or_create(owner=user, title="My first note",
                                            defaults={"body": f"A note only {username} can read."})
                 rows.append((username, password, "created" if created else "reset"))
