@@ -11,10 +11,11 @@ import contextvars
 import json
 import re
 import time
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
+
+from bench.instruments import RequestCounts
 
 REQUEST_META = "HTTP_X_LAB_MEASURE"
 RESPONSE_HEADER = "X-Lab-Measure"
@@ -24,15 +25,8 @@ _MAX_NAMES = 12  # tables and commands listed per request: enough to explain the
 _current: contextvars.ContextVar["Tally | None"] = contextvars.ContextVar("lab_measure", default=None)
 
 
-@dataclass
-class Tally:
-    """What one request cost."""
-
-    queries: int = 0
-    redis_commands: int = 0
-    redis_round_trips: int = 0
-    tables: list[str] = field(default_factory=list)
-    commands: list[str] = field(default_factory=list)
+class Tally(RequestCounts):
+    """What one request cost (the benchmark's per-request counts), filled in as the request runs."""
 
     def query(self, sql: str) -> None:
         self.queries += 1
