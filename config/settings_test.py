@@ -16,3 +16,10 @@ from config.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# Embedded mode tests on a file, not SQLite's in-memory database: browser tests run a threaded live server, and an
+# in-memory test database is one connection shared by every thread (a page's parallel requests then interleave
+# their savepoints). On a file each thread has its own connection, as in production, and WAL plus IMMEDIATE
+# transactions queue concurrent writers. `*.sqlite3` files are ignored by git.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-embedded.sqlite3")}  # noqa: F405
