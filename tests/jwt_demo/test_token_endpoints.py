@@ -1,6 +1,5 @@
 """The JWT door's token endpoints, per the HTTP contract (API.md, "JWT door")."""
 
-import json
 from http import HTTPStatus
 
 import pytest
@@ -11,43 +10,13 @@ from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.tokens import ACCESS, REFRESH, codec
 from sessions_demo.models import DeviceSession
 from tests.support.browsers import is_signed_in, signed_in
+from tests.support.jwt_api import assert_401, assert_field_errors, bearer, obtain, post, profile_status
 from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 BAD_CREDENTIALS = {"detail": "No active account found with the given credentials.", "code": "no_active_account"}
 NEW_PASSWORD = "a brand new passphrase 2026"
-
-
-def post(client, path: str, data=None, **extra):
-    return client.post(path, json.dumps(data) if data is not None else "", content_type="application/json", **extra)
-
-
-def obtain(client, username: str = "alice", password: str = PASSWORD) -> dict:
-    response = post(client, "/jwt/token/", {"username": username, "password": password})
-    assert response.status_code == HTTPStatus.OK, response.content
-    return response.json()
-
-
-def bearer(access: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {access}"}
-
-
-def profile_status(client, access: str) -> int:
-    return client.get("/jwt/api/profile/", **bearer(access)).status_code
-
-
-def assert_401(response, detail: str, code: str):
-    assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": detail, "code": code}
-    assert response["WWW-Authenticate"].startswith("Bearer")
-
-
-def assert_field_errors(response, errors: dict):
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Invalid input.", "code": "invalid", "errors": errors}
 
 
 # --- POST /jwt/token/ ---------------------------------------------------------------------------------------------
@@ -223,45 +192,6 @@ def test_refresh_rejects_bad_fields(client, body):
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["code"] == "invalid"
     assert set(response.json()["errors"]) == {"refresh"}
-
-
-# --- POST /jwt/token/verify/ --------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("kind", ["access", "refresh"])
-def test_verify_accepts_live_tokens(client, user, settings, kind, django_assert_num_queries):
-    settings.REVOCATION_BACKEND = "denylist.backends.db.DatabaseRevocationBackend"
-    pair = obtain(client)
-    # One revocation lookup (jti, family and user cut-off at once); a refresh token also needs its own row, to
-    # tell whether it was already rotated away.
-    with django_assert_num_queries(1 if kind == "access" else 2):
-        response = post(client, "/jwt/token/verify/", {"token": pair[kind]})
-    assert response.status_code == HTTPStatus.OK
-    assert response.json() == {}
-    assert response["Cache-Control"] == "no-store"
-
-
-@pytest.mark.parametrize("token", ["garbage", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", "x" * 4097])
-def test_verify_rejects_garbage(client, token, django_assert_num_queries):
-    with django_assert_num_queries(0):
-        response = post(client, "/jwt/token/verify/", {"token": token})
-    assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert response.json()["code"] == "token_not_valid"
-    assert response["WWW-Authenticate"].startswith("Bearer")
-    assert token not in response.content.decode()
-
-
-def test_verify_rejects_revoked_tokens(client, user):
-    pair = obtain(client)
-    assert post(client, "/jwt/logout/", **bearer(pair["access"])).status_code == HTTPStatus.NO_CONTENT
-    for token in (pair["access"], pair["refresh"]):
-        assert_401(post(client, "/jwt/token/verify/", {"token": token}), "Token has been revoked.", "token_revoked")
-
-
-@pytest.mark.parametrize("body", [{}, {"token": None}, {"token": 1}, {"token": {"a": 1}}])
-def test_verify_rejects_bad_fields(client, body):
-    response = post(client, "/jwt/token/verify/", body)
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert set(response.json()["errors"]) == {"token"}
 
 
 # --- POST /jwt/logout/ and /jwt/logout-all/ -----------------------------------------------------------------------

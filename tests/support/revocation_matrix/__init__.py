@@ -1,0 +1,1 @@
+"""Support of the revocation matrix (tests/integration/test_revocation_matrix.py)."""
