@@ -8,10 +8,6 @@ from tests.support.jwt_api import assert_401, bearer, obtain, post
 
 pytestmark = pytest.mark.django_db
 
-BAD_CREDENTIALS = {"detail": "No active account found with the given credentials.", "code": "no_active_account"}
-NEW_PASSWORD = "a brand new passphrase 2026"
-
-
 # --- POST /jwt/token/verify/ --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["access", "refresh"])
