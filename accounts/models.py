@@ -1,10 +1,17 @@
 """Token Lab's user model and the auth-event log.
 
-The user model is the one choke point for "every credential of this user dies". A new password hash or an
-account turning inactive is noticed in `User.save()` (and in `UserQuerySet.update()` / `bulk_update()`), and a
-deletion in a `pre_delete` receiver, so every path that changes an account — the doors' services, the admin's
-forms, `manage.py changepassword`, `set_password()` + `save()` in a shell, a data migration — ends the user's
-sessions and tokens the same way, once, inside the same transaction as the change itself.
+"Every credential of this user dies" when the password hash changes, the account turns inactive, or it is
+deleted. The last word is the database's: triggers on the user table (`denylist.triggers`, installed by this
+app's migrations on PostgreSQL and SQLite) write the user's cut-off whatever program makes the change — raw SQL,
+another program, an ORM form nobody listed — and a trigger of the session door ends the user's session rows.
+
+The model adds what a trigger cannot: it tells the Redis copy of the revocation store at once (0 requests of
+delay instead of one lease), records the auth event and the history of ends, and lets the session door end what
+it keeps outside the database. It decides by comparing the row as stored before and after the write — never by
+looking at the values a caller passed — on every ORM path that can change those columns: `save()` (the doors'
+services, the admin's forms, `manage.py changepassword`, `set_password()` + `save()` in a shell),
+`QuerySet.update()` in any form (expressions, coercions, the base manager), `bulk_update()`, the upsert of
+`bulk_create(update_conflicts=True)`, and deletion.
 """
 
 import contextlib
@@ -14,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import acheck_password, check_password
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -76,35 +84,105 @@ def credentials_end(*, user_id: int, reason: str, user: "User | None" = None) ->
     Call inside the transaction that makes the change: the cut-off commits with it.
     """
     cutoff = revocation.revoke_user(user_id=user_id, reason=reason)
+    # The database's triggers have ended the user's session rows and recorded them (unsynced) in the same
+    # transaction; tell the Redis copy now rather than at its next lease renewal.
+    revocation.push_pending(user_id=user_id)
     LoginEnd.record(user_id=user_id, login="", reason=reason, cutoff_ms=cutoff)
     credentials_revoked.send(sender=User, user=user if user is not None else User(pk=user_id), reason=reason)
     return cutoff
 
 
+# The columns whose change ends credentials. A write that names neither cannot change them.
+WATCHED = frozenset({"password", "is_active"})
+
+
+def _active(value) -> bool:
+    """Read an active flag as the database will store it; anything that is not plainly true is inactive (a value
+    Django would not read as True must end credentials, not keep them alive)."""
+    try:
+        return models.BooleanField().to_python(value) is True
+    except ValidationError:
+        return False
+
+
+def credentials_follow(before: dict, after, *, user: "User | None" = None, rehash_only: bool = False) -> None:
+    """End the credentials of each user whose stored state changed from `before` to `after`.
+
+    `before` maps a user id to (password hash, active) as stored before the write; `after` yields
+    (id, password hash, active, username) as stored after it. A new hash (unless `rehash_only`: the same password
+    re-encoded) or an account that was active and is not ends every credential issued before now, records the
+    auth event, and tells the Redis copy at once; the database's trigger has already recorded the cut-off.
+    """
+    for user_id, password, active, username in after:
+        if user_id not in before:
+            continue
+        old_password, was_active = before[user_id]
+        active = _active(active)
+        if old_password != password and not rehash_only:
+            reason, kind = REASON_PASSWORD, AuthEvent.Kind.PASSWORD_CHANGED
+        elif was_active and not active:
+            reason, kind = REASON_SUSPENDED, AuthEvent.Kind.SUSPENDED
+        else:
+            continue
+        subject = user if user is not None and user.pk == user_id else User(pk=user_id)
+        credentials_end(user_id=user_id, reason=reason, user=subject)
+        AuthEvent.objects.create(kind=kind, user_id=user_id, username=(username or "")[:150],
+                                 door=_acting_door.get(), detail=acting_admin_note())
+
+
 class UserQuerySet(models.QuerySet):
-    """Bulk writes that change a password or deactivate accounts end those users' credentials too."""
+    """Writes that change a password or deactivate accounts end those users' credentials too (any form)."""
+
+    def _locked_states(self) -> dict[int, tuple[str, bool]]:
+        """Lock the rows and return {id: (password hash, active)} as stored: the set of users a write may end."""
+        rows = self.select_for_update().values_list("pk", "password", "is_active")
+        return {user_id: (password, _active(active)) for user_id, password, active in rows}
+
+    def _stored(self, ids) -> list[tuple]:
+        """Return (id, password hash, active, username) of these users as stored now."""
+        return list(models.QuerySet(self.model, using=self.db).filter(pk__in=list(ids))
+                    .values_list("pk", "password", "is_active", self.model.USERNAME_FIELD))
 
     def update(self, **kwargs):
-        if "password" not in kwargs and kwargs.get("is_active", True) is not False:
+        if not WATCHED & set(kwargs):
             return super().update(**kwargs)
-        reason = REASON_PASSWORD if "password" in kwargs else REASON_SUSPENDED
         with transaction.atomic(using=self.db):
-            # Lock the rows first: the set of users whose credentials end is exactly the set updated.
-            ids = list(self.select_for_update().values_list("pk", flat=True))
-            updated = models.QuerySet.update(self.model._base_manager.using(self.db).filter(pk__in=ids), **kwargs)
-            for user_id in ids:
-                credentials_end(user_id=user_id, reason=reason)
+            before = self._locked_states()
+            updated = models.QuerySet.update(
+                models.QuerySet(self.model, using=self.db).filter(pk__in=list(before)), **kwargs)
+            credentials_follow(before, self._stored(before))
         return updated
+
+    def bulk_create(self, objs, batch_size=None, ignore_conflicts=False, update_conflicts=False,
+                    update_fields=None, unique_fields=None):
+        watched = update_conflicts and WATCHED & set(update_fields or ())
+        if not watched:
+            return super().bulk_create(objs, batch_size=batch_size, ignore_conflicts=ignore_conflicts,
+                                       update_conflicts=update_conflicts, update_fields=update_fields,
+                                       unique_fields=unique_fields)
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            # The rows an upsert may overwrite are those matching an object on its unique fields.
+            fields = [self.model._meta.get_field(name) for name in (unique_fields or ["pk"])]
+            matches = models.Q(pk__in=[])
+            for obj in objs:
+                matches |= models.Q(**{field.attname: getattr(obj, field.attname) for field in fields})
+            before = self.model._base_manager.db_manager(self.db).filter(matches)._locked_states()
+            created = super().bulk_create(objs, batch_size=batch_size, ignore_conflicts=ignore_conflicts,
+                                          update_conflicts=update_conflicts, update_fields=update_fields,
+                                          unique_fields=unique_fields)
+            credentials_follow(before, self._stored(before))
+        return created
 
     def delete(self):
         # Lock the rows before Django collects what cascades: logins and refresh rotations lock the user's row
         # first too (jwt_demo.services), so none can add a login or a refresh row the deletion did not see.
         with transaction.atomic(using=self.db):
             ids = list(self.select_for_update().values_list("pk", flat=True))
-            return models.QuerySet.delete(self.model._base_manager.using(self.db).filter(pk__in=ids))
+            return models.QuerySet.delete(models.QuerySet(self.model, using=self.db).filter(pk__in=ids))
 
     def bulk_update(self, objs, fields, batch_size=None):
-        if not {"password", "is_active"} & set(fields):
+        if not WATCHED & set(fields):
             return super().bulk_update(objs, fields, batch_size=batch_size)
         with transaction.atomic(using=self.db):
             for obj in objs:
@@ -127,6 +205,9 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        # `User._base_manager` (Django's internal manager, reachable from any code) is this one too, so its
+        # updates end credentials like those of `User.objects`.
+        base_manager_name = "objects"
 
     # Set while Django re-hashes a correct password with a stronger hasher at login: the password itself has not
     # changed, so no credential ends (else every Django upgrade would log every user out everywhere).
@@ -164,29 +245,21 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        watched = update_fields is None or bool({"password", "is_active"} & set(update_fields))
-        if self._state.adding or self.pk is None or not watched:
+        watched = update_fields is None or bool(WATCHED & set(update_fields))
+        # A new instance with the id of an existing row overwrites it (Django tries an UPDATE first): watched too.
+        if self.pk is None or not watched:
             return super().save(*args, **kwargs)
-        with transaction.atomic(using=kwargs.get("using") or self._state.db):
+        using = kwargs.get("using") or self._state.db
+        with transaction.atomic(using=using):
             # Compare with the row as stored, locked: an instance loaded long ago (an admin form, a shell) still
             # sees what it is really changing, and two concurrent saves cannot both miss the change.
-            stored = (type(self)._base_manager.using(kwargs.get("using") or self._state.db)
-                      .select_for_update().filter(pk=self.pk).values("password", "is_active").first())
+            before = type(self)._base_manager.db_manager(using).filter(pk=self.pk)._locked_states()
+            if self._rehash_only and before and before[self.pk][0] != self.password:
+                # Tell the database's trigger that this new hash is the same password (denylist.triggers).
+                PasswordRehash.objects.using(using).create(user_id=self.pk, password=self.password)
             super().save(*args, **kwargs)
-            if stored is None:
-                return None
-            reason = None
-            if stored["password"] != self.password and not self._rehash_only:
-                reason = REASON_PASSWORD
-            elif stored["is_active"] and not self.is_active:
-                reason = REASON_SUSPENDED
-            if reason is not None:
-                credentials_end(user_id=self.pk, reason=reason, user=self)
-                AuthEvent.objects.create(
-                    kind=AuthEvent.Kind.PASSWORD_CHANGED if reason == REASON_PASSWORD else AuthEvent.Kind.SUSPENDED,
-                    user=self, username=self.get_username()[:150], door=_acting_door.get(),
-                    detail=acting_admin_note(),
-                )
+            credentials_follow(before, [(self.pk, self.password, self.is_active, self.get_username())], user=self,
+                               rehash_only=self._rehash_only)
         return None
 
 
@@ -268,3 +341,17 @@ class LoginEnd(models.Model):
         return cls.objects.create(user_id=user_id, login=login[:40], cutoff=cutoff, reason=reason[:32],
                                   by=by if by is not None and by.pk else None,
                                   by_username=by.get_username()[:150] if by is not None else "")
+
+
+class PasswordRehash(models.Model):
+    """A permit: the next change of this user's hash to `password` re-encodes the same password.
+
+    Written by `User.save()` just before Django's re-hash at login is saved, and consumed by the database's
+    trigger (`denylist.triggers`) in the same transaction, so that a hasher upgrade ends no credential.
+    """
+
+    user_id = models.BigIntegerField(db_index=True)
+    password = models.CharField(max_length=128)
+
+    def __str__(self) -> str:
+        return f"re-hash permit of {self.user_id}"

@@ -6,4 +6,4 @@ class DenylistConfig(AppConfig):
     verbose_name = "Revocation store"
 
     def ready(self) -> None:
-        from denylist import checks  # noqa: F401 - registers the deployment checks
+        from denylist import checks  # noqa: F401 - registers the system checks

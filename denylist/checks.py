@@ -1,11 +1,11 @@
-"""Deployment checks (`manage.py check --deploy`) of the revocation store: Redis clients that see failures.
-
-Registered with `deploy=True` (in this app's `ready()`), so they run under `--deploy` only; `--fail-level WARNING`
-in CI makes every one of them blocking.
-"""
+"""System checks of the revocation store: Redis clients that see failures (deployment checks, `check --deploy`,
+made blocking in CI by `--fail-level WARNING`), and a cut-off horizon that covers every credential (always)."""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+
+from denylist import conf
+from denylist.triggers import CUTOFF_HORIZON_DAYS
 
 MAX_REDIS_SOCKET_TIMEOUT = 5.0
 
@@ -33,3 +33,16 @@ def check_redis_caches(app_configs=None, **kwargs):
                     hint=f"Set it between 0 and {MAX_REDIS_SOCKET_TIMEOUT} s (REDIS_SOCKET_TIMEOUT).",
                     id="tokenlab.W021"))
     return problems
+
+
+@register(Tags.security)
+def check_cutoff_horizon(app_configs=None, **kwargs):
+    """A cut-off written by the database's triggers must outlive every credential issued before it."""
+    longest = conf.longest_credential_lifetime()
+    if longest <= CUTOFF_HORIZON_DAYS * 86400:
+        return []
+    return [Error(
+        f"The longest credential lifetime ({longest} s) exceeds the {CUTOFF_HORIZON_DAYS} days that a cut-off written "
+        "by the database (a password or active flag changed outside Token Lab) is kept: such a cut-off would be "
+        "purged while credentials it ends could still be presented.",
+        hint="Shorten SESSION_COOKIE_AGE or the token lifetimes.", id="tokenlab.E022")]

@@ -79,6 +79,12 @@ def revoke_user(*, user_id: int, reason: str = "") -> int:
     return cutoff
 
 
+def push_pending(*, user_id: int) -> None:
+    """Tell the fast path now what the database recorded for this user on its own (its triggers ended the user's
+    sessions and wrote the cut-off in this transaction): 0 requests of delay instead of one lease."""
+    get_backend().push_pending(user_id=user_id)
+
+
 def is_revoked(query: Query) -> bool:
     """Tell whether the credential described by `query` is revoked. Never False when unsure (see the backend)."""
     return get_backend().is_revoked(query)

@@ -16,6 +16,9 @@ class RevocationBackend:
       cache are both unreachable) it raises httpkit.outages.BackendUnavailable (or the driver's error, which the
       outage middleware maps to 503) — it never answers False for "I could not check" (no fail-open).
     - Entries of kind USER keep the latest cut-off: revoking a user twice never moves the cut-off back.
+    - `push_pending(user_id=...)` is optional: a backend with a copy in front of the database pushes the user's
+      entries that the database recorded on its own (its triggers: denylist.triggers) into that copy now, rather
+      than at its next renewal. The database backend has nothing to push.
     - `purge()` deletes entries whose `expires_at` is before `now` and returns how many it deleted.
     - `redis_copy()` is optional: a backend whose checks can be answered from a Redis hash names it, so that a
       caller may read `fields(query)` of that hash in its own round trip (a pipeline or a script beside its own
@@ -31,6 +34,10 @@ class RevocationBackend:
 
     def purge(self, now: datetime) -> int:
         raise NotImplementedError("subclasses of RevocationBackend must provide a purge() method")
+
+    def push_pending(self, *, user_id: int) -> None:
+        """Copy the user's entries that the database recorded by itself into the fast path now (see above)."""
+        return None
 
     def redis_copy(self):
         """Return `(redis client, hash key)` a caller may read a check's fields from, or None: no such copy here,

@@ -76,12 +76,15 @@ class DatabaseRevocationBackend(RevocationBackend):
         for i in range(0, len(conditions), _CHUNK):
             Revocation.objects.filter(reduce(or_, conditions[i:i + _CHUNK])).update(synced=True)
 
-    def unsynced(self, *, live_at: datetime | None = None) -> list[Stored]:
-        """Return the entries a cache in front may lack (written while it was unreachable), oldest first; with
-        `live_at`, only those still live then."""
+    def unsynced(self, *, live_at: datetime | None = None, user_id: int | None = None) -> list[Stored]:
+        """Return the entries a cache in front may lack (written while it was unreachable, or by the database's
+        own triggers), oldest first; with `live_at`, only those still live then; with `user_id`, only that
+        user's."""
         rows = Revocation.objects.filter(synced=False)
         if live_at is not None:
             rows = rows.filter(expires_at__gte=live_at)
+        if user_id is not None:
+            rows = rows.filter(user_id=user_id)
         return [_stored(r) for r in rows.order_by("pk").values_list(*_COLUMNS)]
 
     def live(self, *, at: datetime, after: int = 0, limit: int | None = None) -> list[Stored]:

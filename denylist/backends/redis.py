@@ -231,6 +231,16 @@ class RedisRevocationBackend(RevocationBackend):
         written_at = time.monotonic()
         transaction.on_commit(lambda: self._confirm(entries, written_at=written_at))
 
+    def push_pending(self, *, user_id: int) -> None:
+        """Push the user's unsynced rows (written by the database's triggers in this transaction, or missed by an
+        earlier push) now, and confirm them after commit exactly as `revoke()` does."""
+        entries = [stored.entry for stored in self.database.unsynced(user_id=user_id)]
+        if not entries:
+            return
+        self._push(entries)
+        written_at = time.monotonic()
+        transaction.on_commit(lambda: self._confirm(entries, written_at=written_at))
+
     def _push(self, entries: Sequence[Entry]) -> bool:
         if self._circuit_open():
             return False
