@@ -79,16 +79,17 @@ def acting_admin_note() -> str:
 def credentials_end(*, user_id: int, reason: str, user: "User | None" = None) -> int:
     """End every session and token of the user issued before now; return the cut-off (Unix ms).
 
-    Records the user cut-off in the revocation store (tokens of every login that began before it die, however
-    late they were minted), then sends `credentials_revoked` so the session door ends the user's session rows.
-    Call inside the transaction that makes the change: the cut-off commits with it.
+    Sends `credentials_revoked` first, so the session door ends the user's sessions through its store (which also
+    drops what it keeps outside the database, such as cached copies), then records the user cut-off in the
+    revocation store (tokens of every login that began before it die, however late they were minted; the
+    database's trigger ends any session row that appeared meanwhile), and tells the Redis copy at once of what
+    the database's triggers recorded on their own. Call inside the transaction that makes the change: the
+    cut-off commits with it.
     """
+    credentials_revoked.send(sender=User, user=user if user is not None else User(pk=user_id), reason=reason)
     cutoff = revocation.revoke_user(user_id=user_id, reason=reason)
-    # The database's triggers have ended the user's session rows and recorded them (unsynced) in the same
-    # transaction; tell the Redis copy now rather than at its next lease renewal.
     revocation.push_pending(user_id=user_id)
     LoginEnd.record(user_id=user_id, login="", reason=reason, cutoff_ms=cutoff)
-    credentials_revoked.send(sender=User, user=user if user is not None else User(pk=user_id), reason=reason)
     return cutoff
 
 

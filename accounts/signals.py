@@ -1,8 +1,8 @@
 """Signals the account services send so that each door can end its own credentials.
 
 `accounts` knows nothing about cookies or tokens. When a user's credentials must all die (log out everywhere,
-password change, suspension, deletion), the service records a revocation cut-off in the revocation store and
-sends `credentials_revoked`; the session door ends the user's session rows in response.
+password change, suspension, deletion), `accounts.models.credentials_end` sends `credentials_revoked` — the
+session door ends the user's sessions through its store in response — and then records the revocation cut-off.
 """
 
 from django.dispatch import Signal

@@ -13,7 +13,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.hashers import PBKDF2SHA1PasswordHasher
 
-from accounts.models import AuthEvent, User
+from accounts.models import AuthEvent, PasswordRehash, User
 from denylist.models import Revocation
 from jwt_demo import services as jwt_services
 from tests.support.doors import JWTDoor, SessionDoor
@@ -89,12 +89,15 @@ def test_password_hash_upgrade_at_login_ends_nothing(user, settings):
                                  "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher"]
     old_hash = PBKDF2SHA1PasswordHasher().encode(PASSWORD, "saltsaltsalt", iterations=1000)
     User.objects.filter(pk=user.pk).update(password=old_hash)  # counts as a change: done before any login
+    changes = AuthEvent.objects.filter(kind=AuthEvent.Kind.PASSWORD_CHANGED, user=user)
+    assert changes.count() == 1  # that update, recorded as every path's change is
     jwt = JWTDoor(user.username, PASSWORD).login()  # this login upgrades the hash to MD5
     assert User.objects.get(pk=user.pk).password.startswith("md5$")
     SessionDoor(user.username, PASSWORD).login()
     assert jwt.get("notes/").status_code == HTTPStatus.OK
     assert refresh(jwt).status_code == HTTPStatus.OK
-    assert not AuthEvent.objects.filter(kind=AuthEvent.Kind.PASSWORD_CHANGED, user=user).exists()
+    assert changes.count() == 1  # the re-hash is no change
+    assert not PasswordRehash.objects.exists()  # its permit was consumed by the database's trigger
 
 
 @pytest.mark.parametrize("path", sorted(DEACTIVATION_PATHS))
