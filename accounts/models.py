@@ -82,13 +82,12 @@ def credentials_end(*, user_id: int, reason: str, user: "User | None" = None) ->
     Sends `credentials_revoked` first, so the session door ends the user's sessions through its store (which also
     drops what it keeps outside the database, such as cached copies), then records the user cut-off in the
     revocation store (tokens of every login that began before it die, however late they were minted; the
-    database's trigger ends any session row that appeared meanwhile), and tells the Redis copy at once of what
-    the database's triggers recorded on their own. Call inside the transaction that makes the change: the
+    database's trigger ends any session row that appeared meanwhile, and `revoke_user` pushes what the triggers
+    recorded to the Redis copy at once). Call inside the transaction that makes the change: the
     cut-off commits with it.
     """
     credentials_revoked.send(sender=User, user=user if user is not None else User(pk=user_id), reason=reason)
     cutoff = revocation.revoke_user(user_id=user_id, reason=reason)
-    revocation.push_pending(user_id=user_id)
     LoginEnd.record(user_id=user_id, login="", reason=reason, cutoff_ms=cutoff)
     return cutoff
 

@@ -70,19 +70,18 @@ def revoke_user(*, user_id: int, reason: str = "") -> int:
     A credential issued in the same millisecond as the cut-off counts as before it. This function returns only
     once the clock has passed the cut-off, so that a credential the caller issues next (the new session or
     token pair after a password change) is dated after it and survives.
+
+    The database's triggers may record more for this user in the same transaction (a project's session rows
+    ended at the cut-off: sessions_demo.triggers); they are pushed to the fast path at once with the cut-off.
     """
     cutoff = now_ms() + 1
     expires = _at(cutoff / 1000 + longest_credential_lifetime())
-    get_backend().revoke([Entry(Revocation.Kind.USER, str(user_id), expires, user_id, cutoff, reason)])
+    backend = get_backend()
+    backend.revoke([Entry(Revocation.Kind.USER, str(user_id), expires, user_id, cutoff, reason)])
+    backend.push_pending(user_id=user_id)
     while now_ms() < cutoff:
         time.sleep(0.001)
     return cutoff
-
-
-def push_pending(*, user_id: int) -> None:
-    """Tell the fast path now what the database recorded for this user on its own (its triggers ended the user's
-    sessions and wrote the cut-off in this transaction): 0 requests of delay instead of one lease."""
-    get_backend().push_pending(user_id=user_id)
 
 
 def is_revoked(query: Query) -> bool:

@@ -112,7 +112,10 @@ def _postgresql_drop(t: UserTable) -> list[str]:
 # Django stores a datetime in SQLite as "YYYY-MM-DD HH:MM:SS[.ffffff]" text in UTC; strftime('%f') gives
 # seconds with milliseconds, which Django parses back the same way and which compares correctly as text.
 _SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-_SQLITE_NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) + 1"
+# SQLite keeps time as whole milliseconds; read them exactly (seconds, then the milliseconds of '%f' = "SS.SSS")
+# rather than through julianday()'s floating point, which can land one millisecond short.
+_SQLITE_NOW_MS = ("(CAST(strftime('%s', 'now') AS INTEGER) * 1000 "
+                  "+ CAST(substr(strftime('%f', 'now'), 4, 3) AS INTEGER) + 1)")
 
 
 def _sqlite_upsert(t: UserTable, uid: str, why: str, when: str = "1") -> str:
