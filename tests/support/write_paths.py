@@ -16,7 +16,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.hashers import make_password
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.test import Client
 
@@ -37,7 +37,7 @@ LONG_LEASE_SECONDS = 60  # ORM tests: far longer than a test, so only Redis itse
 
 
 def user_table() -> str:
-    return connection.ops.quote_name(User._meta.db_table)
+    return table(User)
 
 
 def raw_sql(sql: str, params: list) -> None:
@@ -127,14 +127,25 @@ def reactivate_raw_sql(user) -> None:
 
 
 def delete_raw_sql(user) -> None:
-    """Delete the account as a database administrator would: the rows that reference it first (the foreign keys
-    are enforced at commit), then the row itself — each with a plain DELETE or UPDATE, nothing through Django."""
-    def table(model) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
+    """Delete the account as a careful database administrator would, in one transaction: lock the user's row (a
+    refresh rotating meanwhile locks it too, so it cannot add a refresh row behind the deletion's back), delete the
+    rows that reference it (the foreign keys are checked at commit), then the row itself — each a plain DELETE or
+    UPDATE, nothing through Django's models."""
+    with transaction.atomic():
+        if connection.features.has_select_for_update:
+            raw_sql(f"SELECT id FROM {user_table()} WHERE id = %s FOR UPDATE", [user.pk])
+        delete_rows_referencing(user)
 
-    def column(model, field: str) -> str:
-        return connection.ops.quote_name(model._meta.get_field(field).column)
 
+def table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+def delete_rows_referencing(user) -> None:
     families = f"SELECT id FROM {table(TokenFamily)} WHERE {column(TokenFamily, 'user')} = %s"
     raw_sql(f"DELETE FROM {table(RefreshToken)} WHERE {column(RefreshToken, 'family')} IN ({families})", [user.pk])
     for model, field in ((TokenFamily, "user"), (DeviceSession, "user"), (Note, "owner"), (StepDone, "user"),
