@@ -182,6 +182,25 @@ ENDING_PATHS = {
 }
 
 
+# The literal forms `UserQuerySet.update()` already recognises: controls, showing that the checks above can pass.
+def deactivate_orm_update_false(user) -> None:
+    assert User.objects.filter(pk=user.pk).update(is_active=False) == 1
+
+
+def reactivate_orm_update_true(user) -> None:
+    assert User.objects.filter(pk=user.pk).update(is_active=True) == 1
+
+
+def password_orm_update(user) -> None:
+    assert User.objects.filter(pk=user.pk).update(password=make_password(NEW_PASSWORD)) == 1
+
+
+CONTROL_PATHS = {
+    "control_deactivate_orm_update_false": WritePath(deactivate_orm_update_false, reactivate_orm_update_true),
+    "control_password_orm_update": WritePath(password_orm_update, new_password=True),
+}
+
+
 # --- paths that end nothing: neither the hash nor the active flag changes -------------------------------------
 def update_first_name(user) -> None:
     assert User.objects.filter(pk=user.pk).update(first_name="x") == 1
