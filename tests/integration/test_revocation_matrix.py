@@ -32,6 +32,7 @@ from django.db import connection
 from tests.support.processes import AppServer, RedisServer, require_redis_binary, wait_until
 from tests.support.revocation_matrix.harness import (
     GRACE,
+    LEASE_SECONDS,
     RESULTS,
     WARM_REFRESHES,
     Pair,
@@ -60,11 +61,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 def test_the_matrix_has_a_trigger_for_every_path_of_the_contract():
     """API.md, "Revocation on every path": JWT logout, logout-all, password change through each door, the admin's
     form, changepassword and set_password() + save(); deactivation by the service, the admin form and save();
-    deletion; an administrator ending a login."""
+    deletion; an administrator ending a login; and writes that bypass save() (ORM expressions, _base_manager, a
+    bulk_create upsert, raw SQL UPDATE and DELETE)."""
     assert set(TRIGGERS) == {
         "jwt_logout", "jwt_logout_all", "password_session_door", "password_jwt_door", "password_admin_form",
         "password_changepassword", "password_shell", "deactivate_service", "deactivate_admin_form",
-        "deactivate_shell", "delete", "admin_revoke_family", "admin_end_session"}
+        "deactivate_shell", "delete", "admin_revoke_family", "admin_end_session",
+        # Writes that bypass User.save(): ORM expressions and other managers, an upsert, raw SQL.
+        "deactivate_orm_update_zero", "deactivate_value_expression", "deactivate_case_when", "deactivate_string_false",
+        "deactivate_base_manager", "password_bulk_create_upsert", "password_base_manager", "password_raw_sql",
+        "deactivate_raw_sql", "delete_raw_sql"}
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +97,7 @@ def pair(committed_db, tmp_path_factory):
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
                         f"{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": redis_server.url,
+        "REVOCATION_LEASE_SECONDS": str(LEASE_SECONDS),  # raw-SQL cells wait one lease out (triggers.write_path)
     }
     apps: list[AppServer] = []
     try:
@@ -119,6 +126,7 @@ def in_process(settings, pair):
     }}
     settings.REVOCATION_BACKEND = "denylist.backends.redis.RedisRevocationBackend"
     settings.SESSION_ENGINE = "sessions_demo.backends.cached_db"
+    settings.REVOCATION_LEASE_SECONDS = LEASE_SECONDS
     return pair
 
 

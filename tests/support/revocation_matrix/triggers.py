@@ -1,6 +1,7 @@
 """The revocation matrix's triggers, and how every credential is presented afterwards and the matrix printed."""
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -14,6 +15,7 @@ from accounts.models import User
 from tests.support.revocation_matrix.harness import (
     COLUMNS,
     EVERYTHING,
+    LEASE_SECONDS,
     NEW_PASSWORD,
     RESULTS,
     SAMPLE,
@@ -31,6 +33,7 @@ from tests.support.revocation_matrix.harness import (
 )
 from tests.support.suite import PASSWORD
 from tests.support.wire import Reply, WireClient
+from tests.support.write_paths import ENDING_PATHS
 
 
 # --- triggers ---------------------------------------------------------------------------------------------------------
@@ -160,6 +163,27 @@ def reactivate_shell(ctx: Context) -> None:
     user.save()
 
 
+def write_path(name: str) -> Callable[[Context], None]:
+    """A write to the user row that bypasses `User.save()` (tests/support/write_paths.py), done in this process."""
+    path = ENDING_PATHS[name]
+
+    def run(ctx: Context) -> None:
+        path.run(ctx.victim.user)
+        if path.raw:
+            # Raw SQL is seen by the database alone: its triggers record the cut-off, unsynced to Redis, and the
+            # servers trust their Redis copy until its lease runs out — by design (DESIGN.md, "Revocation"). The
+            # credentials are presented once every lease granted before the write has run out (the extra second
+            # covers a lease dated from a check that began just after the write).
+            time.sleep(LEASE_SECONDS + 1)
+
+    return run
+
+
+def write_path_reactivation(name: str) -> Callable[[Context], None] | None:
+    path = ENDING_PATHS[name]
+    return None if path.reactivate is None else lambda ctx: path.reactivate(ctx.victim.user)
+
+
 @dataclass(frozen=True)
 class Trigger:
     run: Callable[[Context], None]
@@ -183,6 +207,7 @@ TRIGGERS = {
     "delete": Trigger(delete),
     "admin_revoke_family": Trigger(admin_revoke_family, ends=frozenset({"L2"}), admin=True),
     "admin_end_session": Trigger(admin_end_session, ends=frozenset({"S"}), admin=True),
+    **{name: Trigger(write_path(name), reactivate=write_path_reactivation(name)) for name in ENDING_PATHS},
 }
 
 
