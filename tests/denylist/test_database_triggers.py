@@ -194,3 +194,25 @@ def test_an_orm_write_pushes_what_the_triggers_recorded_at_once(user, own_redis)
     assert f"s:{ended[0][0]}".encode() in pushed and f"u:{user.pk}".encode() in pushed
     assert not Revocation.objects.filter(synced=False).exists()
     assert_dead(session, jwt)
+
+
+def test_a_live_session_row_deleted_by_any_means_is_recorded_as_ended(user):
+    live, expired = session_row(user, 1), session_row(user, 2)
+    DeviceSession.objects.filter(pk=expired.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    anonymous = DeviceSession.objects.create(session_key="a" * 32, digest="a" * 32, session_data="",
+                                             expire_date=timezone.now() + timedelta(days=1))
+    raw("DELETE FROM sessions_demo_devicesession")
+    ended = list(Revocation.objects.values_list("kind", "key", "user_id", "synced"))
+    assert ended == [("s", live.digest, user.pk, False)]  # not the expired one, not the anonymous one
+    assert anonymous.digest != live.digest
+
+
+@pytest.mark.redis
+def test_a_session_row_deleted_by_raw_sql_ends_its_cached_copy_within_one_lease(user, settings, own_redis):
+    settings.REVOCATION_LEASE_SECONDS = 1
+    session = SessionDoor(user.username, PASSWORD).login()
+    assert session.get("notes/").status_code == HTTPStatus.OK  # cached in Redis
+    raw("DELETE FROM sessions_demo_devicesession WHERE user_id = %s", user.pk)
+    time.sleep(1.1)
+    assert session.get("notes/").status_code == HTTPStatus.FORBIDDEN
+    assert session.get("profile/").status_code == HTTPStatus.FORBIDDEN
