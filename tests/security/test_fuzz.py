@@ -11,7 +11,7 @@ import string
 from http import HTTPStatus
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from jwt_demo.tokens import ACCESS, REFRESH
@@ -125,6 +125,8 @@ def test_fuzz_session_cookie(creds):
                                                                           st.text(alphabet=st.characters(max_codepoint=255),
                                                                                   max_size=3))))
     def check(value):
+        # Rewriting the key's last characters can rebuild the key itself (e.g. "ws" for "ws"): that is no forgery.
+        assume(value != creds.session_key)
         response = _request("GET", "/session/api/profile/", HTTP_COOKIE=f"sessionid={value}")
         assert_refused(response, allowed={HTTPStatus.FORBIDDEN}, secrets=creds.secrets(), where=repr(value))
         response = _request("GET", "/session/", HTTP_COOKIE=f"sessionid={value}")
