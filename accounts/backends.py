@@ -2,11 +2,13 @@
 
 from django.contrib.auth.backends import ModelBackend
 
+from accounts.admission import password_check_record
 from accounts.models import AuthEvent
 from accounts.network import client_ip
 from accounts.network import user_agent as request_user_agent
 from accounts.services import auth_event_record
 from accounts.throttling import LoginThrottled, login_throttle
+from denylist import revocation
 
 LOGIN = "login"
 OLD_PASSWORD = "old_password"
@@ -24,6 +26,10 @@ class ThrottledModelBackend(ModelBackend):
     forms) they are read from it, the door being the URL namespace (`admin`). `purpose` is `login` (a success
     is recorded as LOGIN) or `old_password` (a logged-in user's password checked again: the failures are
     recorded, with that detail).
+
+    The returned user carries the login instant (accounts.admission): when this check began, taken before the user
+    row is read, and the hash the check succeeded against (after any rehash). A login is admitted against them, so
+    that one whose check overlapped a password change, a deactivation or a log-out-everywhere gets nothing.
 
     Return the user, or None for a wrong password and an unknown or inactive user alike (ModelBackend hashes in
     every case: no enumeration by timing). Raise LoginThrottled, having hashed nothing, when the account or the
@@ -46,6 +52,8 @@ class ThrottledModelBackend(ModelBackend):
         except LoginThrottled:
             auth_event_record(kind=AuthEvent.Kind.LOGIN_THROTTLED, **event)
             raise
+        # Before the row is read: a change committing from here on is one this check overlapped.
+        started_ms = revocation.now_ms()
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
             # The slots stay taken: this failure counts against the account and the address.
@@ -54,6 +62,7 @@ class ThrottledModelBackend(ModelBackend):
         # Successful checks never count, so a room behind one address can log in. If anything above raised
         # (a database error mid-check), the slots stay taken too: the throttle fails closed.
         login_throttle.give_back(reservation)
+        password_check_record(user, started_ms=started_ms)
         if purpose == LOGIN:
             auth_event_record(kind=AuthEvent.Kind.LOGIN, user=user, **event)
         return user

@@ -43,7 +43,13 @@ def user_authenticate(*, username: str, password: str, door: str, ip: str | None
 
 @transaction.atomic
 def user_log_out_everywhere(*, user: User, door: str = "") -> None:
-    """End every session and every token of `user` issued before now, on every worker, at the next request."""
+    """End every session and every token of `user` issued before now, on every worker, at the next request.
+
+    The user's row is locked first, as a password change, a deactivation and a deletion lock it: a login being
+    admitted meanwhile (accounts.admission) either commits first, and its credential is among those ended here, or
+    waits for this cut-off to commit and sees it.
+    """
+    get_user_model()._base_manager.select_for_update().filter(pk=user.pk).exists()
     credentials_end(user_id=user.pk, reason="logout_everywhere", user=user)
     auth_event_record(kind=AuthEvent.Kind.LOGOUT_EVERYWHERE, user=user, door=door)
 

@@ -1,4 +1,5 @@
-"""Token Lab's admin site: Django's, with every password check it makes behind the login throttle.
+"""Token Lab's admin site: Django's, with every password check it makes behind the login throttle, and its logins
+admitted by accounts.admission.
 
 Both the admin's login and its "change my password" page check a password; both go through `authenticate()`
 (accounts.backends.ThrottledModelBackend), and a throttled check is answered with the form, an error and a 429
@@ -9,11 +10,14 @@ from http import HTTPStatus
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
-from django.contrib.auth import authenticate
-from django.contrib.auth.views import PasswordChangeView
+from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate
+from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from accounts.admission import LoginRefused
 from accounts.throttling import LoginThrottled
 
 
@@ -67,6 +71,18 @@ class _ThrottledPasswordChangeView(PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
 
+class _AdmittedLoginView(LoginView):
+    """Django's LoginView; a login refused by accounts.admission (it overlapped a password change, a deactivation or
+    a log-out-everywhere) is the form again with the generic "wrong username or password" error."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except LoginRefused:
+            form.add_error(None, form.get_invalid_login_error())
+            return self.form_invalid(form)
+
+
 def _throttled_status(response):
     """Turn a form response whose password check was throttled into a 429 with Retry-After."""
     form = (getattr(response, "context_data", None) or {}).get("form")
@@ -88,7 +104,21 @@ class TokenLabAdminSite(AdminSite):
     index_template = "console/admin_index.html"
 
     def login(self, request, extra_context=None):
-        return _throttled_status(super().login(request, extra_context))
+        """Django's AdminSite.login, with a login view that answers a refused login (accounts.admission) with the
+        form's generic error instead of a crash."""
+        if request.method == "GET" and self.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+        context = {
+            **self.each_context(request), "title": _("Log in"), "subtitle": None,
+            "app_path": request.get_full_path(), "username": request.user.get_username(),
+        }
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
+        context.update(extra_context or {})
+        request.current_app = self.name
+        view = _AdmittedLoginView.as_view(extra_context=context, authentication_form=self.login_form,
+                                          template_name=self.login_template or "admin/login.html")
+        return _throttled_status(view(request))
 
     def password_change(self, request, extra_context=None):
         defaults = {

@@ -84,6 +84,16 @@ def revoke_user(*, user_id: int, reason: str = "") -> int:
     return cutoff
 
 
+def user_cutoff_ms(user_id: int) -> int | None:
+    """Return the user's cut-off (Unix ms) as the database holds it, or None when the user has none.
+
+    Read from the database, the source of truth, never from a cache in front of it: this is what a login is
+    admitted against, under the user's row lock, and a cut-off that committed a moment ago must be seen.
+    """
+    return (Revocation.objects.filter(kind=Revocation.Kind.USER, key=str(user_id))
+            .values_list("cutoff_ms", flat=True).first())
+
+
 def is_revoked(query: Query) -> bool:
     """Tell whether the credential described by `query` is revoked. Never False when unsure (see the backend)."""
     return get_backend().is_revoked(query)

@@ -1,6 +1,7 @@
 """JWT door flows: issue a token pair at login, rotate refresh tokens, log out. Views call these."""
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -8,7 +9,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from accounts.models import AuthEvent
+from accounts.admission import LoginRefused, login_admit, login_instant
+from accounts.models import AuthEvent, ms_datetime
 from accounts.services import auth_event_record
 from denylist import revocation
 from denylist.entries import Query
@@ -53,30 +55,38 @@ def _issue(*, user_id: int, family: TokenFamily) -> TokenPair:
 
 
 class AccountUnavailable(Exception):
-    """The account was deleted or deactivated while a login was being made: no token is issued."""
+    """The login was refused (accounts.admission): the account was deleted, deactivated, given a new password or
+    logged out everywhere while its password was being checked. No token is issued."""
 
 
 def _lock_active_user(user_id: int) -> bool:
     """Lock the user's row for this transaction; tell whether the account still exists and is active.
 
-    Logins and rotations take this lock first, and so does a deletion (accounts.models): a deletion then never
-    meets a refresh row or a login it did not see, and a rotation or login never outlives the account.
+    Rotations take this lock first (logins take it through accounts.admission), and so does a deletion
+    (accounts.models): a deletion then never meets a refresh row it did not see, and a rotation never outlives
+    the account.
     """
     return get_user_model()._base_manager.select_for_update().filter(pk=user_id, is_active=True).exists()
 
 
 @transaction.atomic
 def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_agent: str = "") -> TokenPair:
-    """Start a new login (a token family) for `user` and return its first token pair.
+    """Start a new login (a token family) for `user` and return its first pair.
 
-    Raise AccountUnavailable when the account was deleted or deactivated since its password was checked.
+    The family is dated at the login instant (accounts.admission): when the password check that returned `user`
+    began, or now for a login made without one. Every token of the login carries it as `auth_time`, which user
+    cut-offs are compared with; the login's absolute lifetime counts from it too. The login is admitted under
+    the user's row lock, in this transaction: raise AccountUnavailable when it is refused.
     """
-    if not _lock_active_user(user.pk):
-        raise AccountUnavailable()
-    now = _now()
+    at_ms = login_instant(user, issued_at_ms=math.floor(codec.clock() * 1000))
+    try:
+        login_admit(user=user, at_ms=at_ms)
+    except LoginRefused:
+        raise AccountUnavailable() from None
+    created = ms_datetime(at_ms)
     family = TokenFamily.objects.create(
-        id=new_id(), user=user, door=door, created=now,
-        absolute_expires_at=now + timedelta(seconds=settings.REFRESH_ABSOLUTE_LIFETIME),
+        id=new_id(), user=user, door=door, created=created,
+        absolute_expires_at=created + timedelta(seconds=settings.REFRESH_ABSOLUTE_LIFETIME),
         user_agent=user_agent[:300], ip=ip,
     )
     return _issue(user_id=user.pk, family=family)

@@ -2,8 +2,12 @@
 
 from django.db.models import QuerySet
 
+from accounts.models import ms_datetime
 from sessions_demo.backends.base import user_session_store
 from sessions_demo.models import DeviceSession, is_session_digest
+
+# In a logged-in session's data: its login instant (Unix ms), when the password check that started it began.
+LOGIN_AT_KEY = "_tokenlab_login_at"
 
 
 def session_list(*, user_id: int) -> QuerySet[DeviceSession]:
@@ -31,3 +35,8 @@ def session_end_all(*, user_id: int, except_key: str | None = None, reason: str 
                 .values_list("session_key", flat=True))
     store.end_sessions(keys, user_id=user_id, reason=reason)
     return len(keys)
+
+
+def session_start_set(*, session_key: str, at_ms: int) -> None:
+    """Date a new session's row at its login instant (Unix ms), which user cut-offs are compared with."""
+    DeviceSession.objects.filter(session_key=session_key).update(created=ms_datetime(at_ms))

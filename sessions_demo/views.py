@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import logins
 from accounts import services as accounts
+from accounts.admission import LoginRefused
 from accounts.models import AuthEvent
 from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
@@ -56,10 +57,15 @@ def login_view(request):
             response["Retry-After"] = str(exc.wait)
             return response
         if user is not None:
-            login(request, user)  # cycles the session key: no session fixation
-            response = redirect(_safe_next(request))
-            login_mark_set(response, request=request, user=user)
-            return response
+            try:
+                login(request, user)  # cycles the session key: no session fixation
+            except LoginRefused:
+                # The login overlapped a change of the account (accounts.admission): as a wrong password.
+                user = None
+            else:
+                response = redirect(_safe_next(request))
+                login_mark_set(response, request=request, user=user)
+                return response
         form.add_error(None, GENERIC_LOGIN_ERROR)
     elif request.method == "POST":
         form.add_error(None, GENERIC_LOGIN_ERROR)
@@ -169,7 +175,11 @@ def password_view(request):
         else:
             # Every older session (this one included) has ended; this device continues in a fresh session,
             # dated after the cut-off, so only the device that changed the password stays signed in.
-            login(request, request.user)
+            try:
+                login(request, request.user)
+            except LoginRefused:
+                # The account was deactivated or changed again meanwhile: this device is signed out too.
+                return redirect("/session/login/")
             messages.success(request, "Password changed. Every other session and every older token has ended.")
             response = redirect("/session/")
             login_mark_set(response, request=request, user=request.user)

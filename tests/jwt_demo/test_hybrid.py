@@ -324,13 +324,14 @@ def test_malformed_login_bodies_are_400(user, body):
 
 
 def test_queries_per_step_with_the_database_revocation_store(user, settings, django_assert_num_queries):
-    """Login: user, auth event, the user's row locked (a deletion cannot race the new login), family and refresh
-    row (+2 savepoints). Refresh: one revocation check, then the rotation (the user's row locked and still active,
-    conditional UPDATE, family, family touch, successor; +2 savepoints). Logout:
-    family, revoke it, the revocation row (with savepoints), the auth event. No query for the cookie or CSRF."""
+    """Login: user, auth event, the login admitted (the user's row locked, then the user's cut-off: a change of the
+    account cannot race the new login, accounts.admission), family and refresh row (+2 savepoints). Refresh: one
+    revocation check, then the rotation (the user's row locked and still active, conditional UPDATE, family, family
+    touch, successor; +2 savepoints). Logout: family, revoke it, the revocation row (with savepoints), the auth
+    event. No query for the cookie or CSRF."""
     settings.REVOCATION_BACKEND = "denylist.backends.db.DatabaseRevocationBackend"
     client = browser()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert login(client).status_code == HTTPStatus.OK
     with django_assert_num_queries(8):
         assert refresh(client).status_code == HTTPStatus.OK

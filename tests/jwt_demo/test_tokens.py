@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from denylist import revocation
 from jwt_demo import keys
 from jwt_demo.tokens import ACCESS, REFRESH, TokenCodec, codec, new_id
 from tests.support.attacks import assert_refused, shared_client, state
@@ -193,7 +194,10 @@ def test_lifetime_longer_than_the_server_issues_is_refused(user, foreign, frozen
     assert response.json() == {"detail": "Token lifetime exceeds what this server issues.", "code": "token_not_valid"}
 
 
-def test_refresh_at_its_expiry_is_refused_and_rotates_nothing(user, frozen, settings):
+def test_refresh_at_its_expiry_is_refused_and_rotates_nothing(user, frozen, settings, monkeypatch):
+    # The password check's clock too (the login instant, accounts.admission): a login that began years before
+    # its tokens were minted would be refused as older than the absolute lifetime.
+    monkeypatch.setattr(revocation, "now_ms", lambda: T0 * 1000)
     tokens = login(user)
     claims = codec.decode(tokens["refresh"], token_types=(REFRESH,))
     frozen(claims.expires_at)

@@ -22,6 +22,7 @@ from django.core.cache import caches
 from django.db import connections
 from django.test import RequestFactory
 
+from accounts.admission import LoginRefused
 from accounts.models import User
 from bench.instruments import CostMeter
 from denylist import revocation
@@ -196,29 +197,37 @@ def test_a_deletion_ends_sessions_without_a_user_load(store, user):
 
 # --- a login that raced a change of the account -----------------------------------------------------------------
 
-def log_in(engine: str, user) -> object:
-    """What the login view does once authenticate() has returned `user`: log in on a fresh request's session."""
+def fresh_request(engine: str):
     request = RequestFactory().post("/session/login/")
     request.session = import_module(engine).SessionStore()
+    return request
+
+
+def log_in(engine: str, user) -> object:
+    """What the login view does once authenticate() has returned `user`: log in on a fresh request's session."""
+    request = fresh_request(engine)
     login(request, user)
     return request.session
 
 
 @pytest.mark.parametrize("engine", [DB_STORE, CACHED_DB_STORE])
-@pytest.mark.parametrize("change", ["password", "deactivation"])
+@pytest.mark.parametrize("change", ["password", "deactivation", "deletion"])
 def test_a_login_that_raced_a_change_of_the_account_is_refused(user, engine, change):
     checked = User.objects.get(pk=user.pk)  # authenticate() read the old state...
-    # ...then the change committed and swept the sessions it could see. (A deletion cannot race this way: Django's
-    # own login receiver, update_last_login, fails on the missing row before a session is stored.)
+    # ...then the change committed and swept the sessions it could see.
     if change == "password":
         User.objects.filter(pk=user.pk).update(password=make_password(NEW_PASSWORD))
-    else:
+    elif change == "deactivation":
         User.objects.filter(pk=user.pk).update(is_active=False)
+    else:
+        User.objects.get(pk=user.pk).delete()
 
-    session = log_in(engine, checked)
+    request = fresh_request(engine)
+    with pytest.raises(LoginRefused):
+        login(request, checked)
 
-    assert session.session_key is None
-    assert not DeviceSession.objects.filter(user_id=user.pk).exists()
+    assert request.session.session_key is None
+    assert not DeviceSession.objects.exists()  # neither the user's row nor the anonymous one login() cycled to
 
 
 @pytest.mark.parametrize("engine", [DB_STORE, CACHED_DB_STORE])
