@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "httpkit.outages.ServiceUnavailableMiddleware",
+    "denylist.middleware.RevocationBatchMiddleware",  # one lease wait per request when Redis missed revocations
     "httpkit.requestguard.RequestCharsetMiddleware",
     "workshop.measure.LabMeasureMiddleware",  # the guided lab's live numbers, only for requests that ask
     "django.middleware.security.SecurityMiddleware",
