@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "httpkit.outages.ServiceUnavailableMiddleware",
+    "denylist.middleware.RevocationBatchMiddleware",  # one lease wait per request when Redis missed revocations
     "httpkit.requestguard.RequestCharsetMiddleware",
     "workshop.measure.LabMeasureMiddleware",  # the guided lab's live numbers, only for requests that ask
     "django.middleware.security.SecurityMiddleware",
@@ -268,6 +269,9 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 LAB_TWIN_HOSTS = env_list("LAB_TWIN_HOSTS", [])
 if len(LAB_TWIN_HOSTS) not in {0, 2}:
     raise ImproperlyConfigured("LAB_TWIN_HOSTS names exactly two host names of this server (or none).")
+# The guided lab's live numbers (`X-Lab-Measure`: server time, queries by table, Redis commands): answered only
+# where the lab is served — DEBUG on, or LAB_MEASURE=1 for a room on `make serve` — and only to logged-in users.
+LAB_MEASURE = env_bool("LAB_MEASURE", False)
 CORS_URLS_REGEX = r"^/(jwt/(api|token|logout|logout-all|password)|\.well-known)/.*$"
 CORS_ALLOW_CREDENTIALS = False  # the Bearer header is the credential: browsers send no cookies cross-origin
 CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After"]  # let a cross-origin client read why it got a 401/429/503

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from accounts import logins, services
 from accounts.models import AuthEvent, User, acting_admin
+from console import services as console_services
 from console import views
 from httpkit.adminguard import StrictInputAdminMixin
 from jwt_demo.logins import family_facts
@@ -60,10 +61,8 @@ class TokenLabUserAdmin(StrictInputAdminMixin, UserAdmin):
             return _action_confirmation(self, request, queryset, action="log_out_everywhere",
                                         title="Log these users out everywhere?",
                                         consequence="Every session and token of each stops working at once.")
-        with acting_admin(request.user):
-            for user in queryset:
-                services.user_log_out_everywhere(user=user, door="admin")
-        self.message_user(request, f"{queryset.count()} user(s) logged out everywhere.", messages.SUCCESS)
+        done = console_services.users_log_out_everywhere(users=queryset, admin=request.user)
+        self.message_user(request, f"{done} user(s) logged out everywhere.", messages.SUCCESS)
         return None
 
     @admin.action(description="Suspend selected users (and end all their sessions and tokens)", permissions=["change"])
@@ -72,14 +71,9 @@ class TokenLabUserAdmin(StrictInputAdminMixin, UserAdmin):
             return _action_confirmation(self, request, queryset, action="suspend", title="Suspend these users?",
                                         consequence="They can no longer log in, and every session and token "
                                                     "of each stops working at once.")
-        suspended = 0
-        with acting_admin(request.user):
-            for user in queryset:
-                if user.pk == request.user.pk:
-                    self.message_user(request, "You cannot suspend your own account.", messages.ERROR)
-                    continue
-                services.user_suspend(user=user, door="admin")
-                suspended += 1
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(request, "You cannot suspend your own account.", messages.ERROR)
+        suspended = console_services.users_suspend(users=queryset, admin=request.user)
         self.message_user(request, f"{suspended} user(s) suspended.", messages.SUCCESS)
         return None
 
@@ -230,12 +224,7 @@ class TokenFamilyAdmin(StrictInputAdminMixin, admin.ModelAdmin):
             return _action_confirmation(self, request, queryset.filter(pk__in=[f.pk for f in live]),
                                         action="revoke_families", title="Revoke these logins?",
                                         consequence="Every access and refresh token of each stops working at once.")
-        ended = 0
-        for family in live:
-            if logins.login_end(user_id=family.user_id, login_id=f"t-{family.pk}", reason="admin", by=request.user):
-                services.auth_event_record(kind=AuthEvent.Kind.LOGIN_ENDED, user=family.user, door="admin",
-                                           detail=f"token login t-{family.pk[:8]} ended by {request.user}")
-                ended += 1
+        ended = console_services.logins_end(chosen=[(f.user_id, f"t-{f.pk}") for f in live], admin=request.user)
         self.message_user(request, f"{ended} login(s) revoked.", messages.SUCCESS)
         return None
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts import logins, services
 from accounts.models import AuthEvent, acting_admin
 from console import selectors
+from console import services as console_services
 from httpkit.adminguard import NUL, query_has_nul
 from jwt_demo.logins import family_facts
 from jwt_demo.models import TokenFamily
@@ -169,12 +170,7 @@ def _bulk_end(request, which: str):
                    f"{login.kind} login started {login.created:%Y-%m-%d %H:%M}" for login, user in chosen],
             consequence="Each of these logins stops working on its next request, on every server.",
             cancel_url=back))
-    ended = 0
-    for login, user in chosen:
-        if logins.login_end(user_id=user.pk, login_id=login.id, reason="admin", by=request.user):
-            _record(kind=AuthEvent.Kind.LOGIN_ENDED, user=user, admin_user=request.user,
-                    detail=f"{login.kind} login {login.id[:10]} ended")
-            ended += 1
+    ended = console_services.logins_end(chosen=[(user.pk, login.id) for login, user in chosen], admin=request.user)
     messages.success(request, f"{ended} login{'s' if ended != 1 else ''} ended.")
     return HttpResponseRedirect(back)
 

@@ -2,6 +2,10 @@
 
 The backend is chosen by the dotted path in `settings.REVOCATION_BACKEND` (the database backend when unset),
 resolved on first use (and again whenever the setting changes), never at import time.
+
+A revocation that returned is durable; it is acknowledged — safe to report to anyone — once the block or
+request it was made in has ended: a backend with a leased cache may have to wait a lease out first, and
+`batch()` makes several revocations share that one wait (denylist/waits.py).
 """
 
 import math
@@ -13,7 +17,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from denylist import conf
+from denylist import conf, waits
 from denylist.backends.base import RevocationBackend
 from denylist.entries import Entry, Query
 from denylist.models import Revocation
@@ -46,6 +50,7 @@ def _at(epoch_seconds: float) -> datetime:
 
 
 longest_credential_lifetime = conf.longest_credential_lifetime
+batch = waits.batch  # with revocation.batch(): several revocations, at most one lease wait (at the block's end)
 
 
 def revoke_token(*, jti: str, expires_at: float, user_id: int | None = None, reason: str = "") -> None:

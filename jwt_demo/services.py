@@ -147,9 +147,10 @@ def token_refresh(*, refresh: object) -> TokenPair:
     if outcome == "rotated":
         return pair
     if outcome == "reused" and family is not None:
-        family_revoke(family=family, reason="reuse")
-        auth_event_record(kind=AuthEvent.Kind.REFRESH_REUSE, user=family.user, door=family.door,
-                          detail=f"family {family.id[:8]} revoked")
+        with transaction.atomic():
+            family_revoke(family=family, reason="reuse")
+            auth_event_record(kind=AuthEvent.Kind.REFRESH_REUSE, user=family.user, door=family.door,
+                              detail=f"family {family.id[:8]} revoked")
         raise TokenError("Token has already been used; every token of this login has been revoked.", "token_reused")
     raise TokenError("Token is invalid or revoked.")
 
@@ -161,8 +162,12 @@ def family_revoke(*, family: TokenFamily, reason: str) -> None:
                              user_id=family.user_id, reason=reason)
 
 
+@transaction.atomic
 def token_logout(*, claims: Claims, refresh: str | None = None) -> None:
-    """Log out the login of this access token (its family), and the login of `refresh` if it is the caller's."""
+    """Log out the login of this access token (its family), and the login of `refresh` if it is the caller's.
+
+    One transaction: with Redis unreachable, its revocations share one lease wait (denylist.waits).
+    """
     families = {claims.family}
     if refresh:
         try:
@@ -192,8 +197,9 @@ def refresh_token_logout(*, refresh: object, door: str = "hybrid", ip: str | Non
     family = TokenFamily.objects.filter(pk=claims.family, user_id=claims.user_id).select_related("user").first()
     if family is None:
         return None
-    family_revoke(family=family, reason="logout")
-    auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=family.user, door=door, ip=ip, user_agent=user_agent)
+    with transaction.atomic():
+        family_revoke(family=family, reason="logout")
+        auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=family.user, door=door, ip=ip, user_agent=user_agent)
     return family
 
 

@@ -5,6 +5,10 @@ A lab page that wants the cost of a request it makes adds the header `X-Lab-Meas
 it. Requests without the header are not touched (one dictionary lookup). Only counts, table names and Redis
 command names are reported — never SQL, parameters, keys or values — and the header that asks is left out of
 the byte count, so the numbers are those of the same request made without the lab.
+
+The numbers tell server timings and table names, so they are answered only where the lab is served — `DEBUG` on,
+or `LAB_MEASURE` on (a room on `make serve`) — and only to a logged-in user: the request carried a live session
+or a valid access token, or made one (a login). Anyone else gets the response alone.
 """
 
 import contextvars
@@ -13,13 +17,18 @@ import re
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import connection
+from rest_framework.exceptions import AuthenticationFailed
 
 from bench.instruments import RequestCounts
+from jwt_demo.authentication import JWTAuthentication
+from workshop.serviceb import LabTokenAuthentication
 
 REQUEST_META = "HTTP_X_LAB_MEASURE"
 RESPONSE_HEADER = "X-Lab-Measure"
 _TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+BEARER_AUTHENTICATION = (JWTAuthentication, LabTokenAuthentication)
 _MAX_NAMES = 12  # tables and commands listed per request: enough to explain the counts, bounded
 
 _current: contextvars.ContextVar["Tally | None"] = contextvars.ContextVar("lab_measure", default=None)
@@ -116,14 +125,41 @@ def _response_bytes(response) -> int:
     return size
 
 
+def lab_served() -> bool:
+    """Tell whether this server serves the lab's measurements (read per request: tests may change either)."""
+    return settings.DEBUG or settings.LAB_MEASURE
+
+
+def logged_in(request) -> bool:
+    """Tell whether the request, once answered, belongs to a logged-in user of either door.
+
+    In order, cheapest first: the user the view authenticated; else the session's user (a view that does not
+    authenticate by session, e.g. the token refresh, replaces `request.user` with an anonymous one); else a valid,
+    unrevoked Bearer token — an access token, or service B's lab copy of one, issued to logged-in users only.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    if hasattr(request, "session") and get_user(request).is_authenticated:
+        return True
+    for authentication in BEARER_AUTHENTICATION:
+        try:
+            if authentication().authenticate(request) is not None:
+                return True
+        except AuthenticationFailed:
+            continue
+    return False
+
+
 class LabMeasureMiddleware:
-    """Put the cost of a request that asks for it (`X-Lab-Measure`) in the response's `X-Lab-Measure` header."""
+    """Put the cost of a request that asks for it (`X-Lab-Measure`) in the response's `X-Lab-Measure` header,
+    where the lab is served and for logged-in users only (see the module docstring)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if REQUEST_META not in request.META:
+        if REQUEST_META not in request.META or not lab_served():
             return self.get_response(request)
         tally = Tally()
         token = _current.set(tally)
@@ -135,6 +171,8 @@ class LabMeasureMiddleware:
             elapsed_ms = (time.perf_counter() - started) * 1000
         finally:
             _current.reset(token)
+        if not logged_in(request):
+            return response
         request_bytes, credential_bytes, credential = _request_bytes(request)
         response[RESPONSE_HEADER] = json.dumps({
             "ms": round(elapsed_ms, 2),

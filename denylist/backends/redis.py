@@ -13,7 +13,10 @@ read.
 Why a lease: a writer that cannot reach Redis cannot tell readers that their copy is stale. So it records its
 entry as unsynced, and waits one lease period after commit before it acknowledges; by then every lease granted
 without its entry has run out, and the next renewal pushes it. A revocation that was acknowledged is therefore
-seen by every check on every worker, whatever Redis did meanwhile.
+seen by every check on every worker, whatever Redis did meanwhile. The wait is taken once per transaction, and
+once per `denylist.waits.batch()` (every request, with `denylist.middleware.RevocationBatchMiddleware`): a wait
+that begins after every commit of the batch covers all its entries, so a request that revokes several things
+during an outage waits one lease, not one per revocation (denylist/waits.py).
 
 Pushing only the unsynced rows is right only while the hash still holds everything pushed since it was last
 rebuilt. Two things break that without removing the hash, and both force a full rebuild instead:
@@ -42,7 +45,7 @@ from datetime import UTC, datetime
 from django.db import transaction
 from redis.exceptions import RedisError
 
-from denylist import conf
+from denylist import conf, waits
 from denylist.backends.base import RevocationBackend
 from denylist.backends.db import DatabaseRevocationBackend
 from denylist.entries import Entry, Query
@@ -259,13 +262,20 @@ class RedisRevocationBackend(RevocationBackend):
         # Redis missed these entries. Readers elsewhere may still hold a lease granted without them: wait until
         # every such lease has run out before acknowledging (the caller's response is sent after this returns).
         # The extra second absorbs clock skew between the hosts that grant and check leases.
-        # One wait per transaction, not per revocation: on-commit callbacks run in the committing thread, after
-        # the commit, so a wait this thread began after these entries were written began after their commit
-        # too, and outlasts every lease granted without them.
+        seconds = conf.setting("REVOCATION_LEASE_SECONDS") + 1
+        # Inside waits.batch() (every request, with RevocationBatchMiddleware), once at the end of the batch: that
+        # wait begins after every commit in it.
+        if waits.defer(seconds, sleep=self.sleep):
+            return
+        # Outside a batch, once per transaction: on-commit callbacks run in the committing thread, after the
+        # commit, so a wait this thread began after these entries were written began after their commit too, and
+        # outlasts every lease granted without them. (A wait that ended before they were written covers nothing
+        # of theirs: a lease may have been granted in between — which is why revocations of one request made in
+        # separate transactions need a batch to share a wait.)
         if self._waits.started_at >= written_at:
             return
         self._waits.started_at = time.monotonic()
-        self.sleep(conf.setting("REVOCATION_LEASE_SECONDS") + 1)
+        self.sleep(seconds)
 
     # --- reads --------------------------------------------------------------------------------------------------
     def fields(self, query: Query) -> list[str]:

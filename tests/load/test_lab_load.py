@@ -233,7 +233,7 @@ def room_server(postgres_required, redis_required, transactional_db, settings, t
         user.save(update_fields=["password"])
     # The throttles at their defaults: the point is that a room behind one address is not throttled.
     env = server_env(database_url_of(connection.settings_dict), REDIS_URL=settings.REDIS_URL, LOGIN_RATE="10/min",
-                     LOGIN_ADDRESS_RATE="30/min", REFRESH_RATE="30/min")
+                     LOGIN_ADDRESS_RATE="30/min", REFRESH_RATE="30/min", LAB_MEASURE="1")
     server = Gunicorn(env=env, log=tmp_path / "gunicorn.log", workers=2).start()
     yield server
     server.stop()

@@ -8,9 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accounts.models import User
+from accounts.models import AuthEvent, User
 from resources.models import Note
 from tests.support.browsers import browser, is_signed_in, log_in
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.flows import assert_refused
 from workshop.management.commands.seed_demo import DEMO_USERS
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +144,12 @@ def seed_participants(*args: str) -> dict[str, str]:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)
     assert "participant accounts ready" in out.getvalue()
-    return dict(re.findall(r"^(\S+)\s+(\S+)\s+(?:created|reset)$", out.getvalue(), re.MULTILINE))
+    return seed_participants_printed(out.getvalue())
+
+
+def seed_participants_printed(output: str) -> dict[str, str]:
+    """Return the {username: password} of the table the command printed."""
+    return dict(re.findall(r"^(\S+)\s+(\S+)\s+(?:created|reset|reactivated)$", output, re.MULTILINE))
 
 
 @pytest.mark.parametrize("debug", [True, False])
@@ -190,3 +197,49 @@ def test_new_accounts_start_without_a_cut_off_and_a_reset_ends_the_old_credentia
     seed()
     assert set(Revocation.objects.filter(kind="u").values_list("reason", flat=True)) == {"password_changed"}
     assert Revocation.objects.filter(kind="u").count() == len(DEMO_USERS)
+
+
+def test_participants_refuse_to_reactivate_a_suspended_account_and_change_nothing():
+    first = seed_participants("--participants", "3")
+    for username in ("p01", "p03"):
+        user = User.objects.get(username=username)
+        user.is_active = False
+        user.save()
+    stored = dict(User.objects.values_list("username", "password"))
+    events = AuthEvent.objects.count()
+    with pytest.raises(CommandError) as refused:
+        call_command("seed_demo", "--participants", "4", stdout=io.StringIO())
+    assert str(refused.value) == (
+        "These participant accounts are suspended: p01, p03. Nothing was changed. Pass --reactivate to reactivate "
+        "them with a new password (old sessions and tokens stay ended), or seed other accounts with --prefix.")
+    assert dict(User.objects.values_list("username", "password")) == stored  # no reset, and no p04
+    assert set(User.objects.filter(is_active=False).values_list("username", flat=True)) == {"p01", "p03"}
+    assert AuthEvent.objects.count() == events
+    assert User.objects.get(username="p02").check_password(first["p02"])
+
+
+def test_participants_reactivate_with_the_flag_and_old_credentials_stay_dead(client):
+    first = seed_participants("--participants", "2")
+    door = JWTDoor("p01", first["p01"]).login()
+    session = SessionDoor("p01", first["p01"]).login()
+    p01 = User.objects.get(username="p01")
+    p01.is_active = False
+    p01.save()
+
+    out = io.StringIO()
+    call_command("seed_demo", "--participants", "2", "--reactivate", stdout=out)
+    assert re.search(r"^p01\s+\S+\s+reactivated$", out.getvalue(), re.MULTILINE)
+    assert re.search(r"^p02\s+\S+\s+reset$", out.getvalue(), re.MULTILINE)
+    second = seed_participants_printed(out.getvalue())
+    p01.refresh_from_db()
+    assert p01.is_active and p01.check_password(second["p01"])
+    assert AuthEvent.objects.filter(user=p01, kind=AuthEvent.Kind.REACTIVATED).count() == 1
+    assert_refused(door, door.get("notes/"))
+    assert_refused(session, session.get("notes/"))
+    assert JWTDoor("p01", second["p01"]).login().get("notes/").status_code == HTTPStatus.OK
+
+
+def test_reactivate_goes_with_participants_only():
+    with pytest.raises(CommandError, match="--reactivate goes with --participants"):
+        call_command("seed_demo", "--reactivate", stdout=io.StringIO())
+    assert not User.objects.exists()

@@ -6,7 +6,10 @@ never uses them: every password is then random and printed once.
 
 `--participants N` creates (or resets) N ordinary accounts for a room — `p01` … `pNN`, or another `--prefix` —
 each with a random password, printed as a table to hand out, so that one participant's "log out everywhere" ends
-nobody else's sessions. No password of theirs is ever published, so this part runs with DEBUG off too.
+nobody else's sessions. No password of theirs is ever published, so this part runs with DEBUG off too. A
+participant account that was suspended stays suspended: the command refuses, naming it and changing nothing,
+unless `--reactivate` is given (an administrator's decision is not undone by re-running a setup script).
+Reactivation revives no old credential: the new password ends every session and token of before.
 """
 
 import re
@@ -18,6 +21,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.services import user_reactivate
 from resources.models import Note
 
 DEMO_USERS = [
@@ -43,11 +47,17 @@ class Command(BaseCommand):
                             help=f"create (or reset) N participant accounts with random passwords "
                                  f"(1-{MAX_PARTICIPANTS}); the demo users are left alone")
         parser.add_argument("--prefix", default="p", help="participant usernames: PREFIX01, PREFIX02, ... (default p)")
+        parser.add_argument("--reactivate", action="store_true",
+                            help="with --participants: reactivate suspended participant accounts (with new "
+                                 "passwords; their old sessions and tokens stay ended) instead of refusing")
 
-    def handle(self, *args, force: bool = False, participants: int | None = None, prefix: str = "p", **options):
+    def handle(self, *args, force: bool = False, participants: int | None = None, prefix: str = "p",
+               reactivate: bool = False, **options):
         if participants is not None:
-            self._participants(count=participants, prefix=prefix)
+            self._participants(count=participants, prefix=prefix, reactivate=reactivate)
             return
+        if reactivate:
+            raise CommandError("--reactivate goes with --participants (the demo accounts are always reset).")
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates a superuser whose demo password is published, so it runs with "
                                "DEBUG=1 only. To seed this server anyway, pass --force: every password is then "
@@ -79,7 +89,7 @@ class Command(BaseCommand):
             role = "staff admin" if is_staff else "user"
             self.stdout.write(f"{state:8} {role:11} {username:6} password: {password}")
 
-    def _participants(self, *, count: int, prefix: str) -> None:
+    def _participants(self, *, count: int, prefix: str, reactivate: bool) -> None:
         if not 1 <= count <= MAX_PARTICIPANTS:
             raise CommandError(f"--participants must be between 1 and {MAX_PARTICIPANTS}")
         if not _PREFIX.fullmatch(prefix):
@@ -87,22 +97,34 @@ class Command(BaseCommand):
         width = max(2, len(str(count)))
         column = max(len("username"), len(prefix) + width) + 2
         users = get_user_model()
+        usernames = [f"{prefix}{number:0{width}d}" for number in range(1, count + 1)]
         rows = []
         with transaction.atomic():
-            for number in range(1, count + 1):
-                username = f"{prefix}{number:0{width}d}"
+            # Locked, so that what is refused or reactivated is what the loop below meets.
+            suspended = list(users.objects.select_for_update().filter(username__in=usernames, is_active=False)
+                             .order_by("username").values_list("username", flat=True))
+            if suspended and not reactivate:
+                raise CommandError(
+                    f"{'These participant accounts are' if len(suspended) > 1 else 'This participant account is'} "
+                    f"suspended: {', '.join(suspended)}. Nothing was changed. Pass --reactivate to reactivate "
+                    f"{'them' if len(suspended) > 1 else 'it'} with a new password (old sessions and tokens stay "
+                    f"ended), or seed other accounts with --prefix.")
+            for username in usernames:
                 password = secrets.token_urlsafe(9)  # 72 bits: plenty behind the login throttle, short to type
                 user, created = users.objects.get_or_create(username=username,
                                                              defaults={"password": make_password(password)})
                 if not created and (user.is_staff or user.is_superuser):
                     raise CommandError(f"{username} exists and is staff: pick another --prefix")
+                state = "created" if created else "reset"
+                if not created and not user.is_active:
+                    user_reactivate(user=user, door="admin")  # recorded as an auth event; revives nothing
+                    state = "reactivated"
                 if not created:
-                    user.is_active = True
                     user.set_password(password)  # resetting an account also ends its old sessions and tokens
-                    user.save()
+                    user.save(update_fields=["password"])
                 Note.objects.get_or_create(owner=user, title="My first note",
                                            defaults={"body": f"A note only {username} can read."})
-                rows.append((username, password, "created" if created else "reset"))
+                rows.append((username, password, state))
         self.stdout.write(f"{'username':<{column}}{'password':<14}state")
         for username, password, state in rows:
             self.stdout.write(f"{username:<{column}}{password:<14}{state}")
