@@ -49,6 +49,10 @@ class SessionStore(UserSessionStore, DBStore):
     def _validate_session_key(self, key):
         return isinstance(key, str) and _SESSION_KEY.fullmatch(key) is not None
 
+    def exists(self, session_key):
+        # A key Token Lab never mints names no session: answered before a query, like the cookie (see _SESSION_KEY).
+        return self._validate_session_key(session_key) and super().exists(session_key)
+
     def create_model_instance(self, data):
         """Return the row that stores `data`: Django's columns plus the session's digest, user, device and times."""
         now = timezone.now()
