@@ -6,23 +6,18 @@ re-created by `asave()`; and ending a session (`adelete`, `aflush`, `acycle_key`
 front, its cached copy, recording the revocation so that no copy brings it back.
 """
 
-import asyncio
 import inspect
 
 import pytest
-from asgiref.sync import async_to_sync
-from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.backends.cached_db import SessionStore as DjangoCachedDBStore
 from django.contrib.sessions.backends.db import SessionStore as DjangoDBStore
-from django.core.cache import caches
 
 from accounts import services as accounts
-from denylist.models import Revocation
 from sessions_demo.backends import cached_db, db
 from sessions_demo.models import DeviceSession, session_digest
-from tests.support.session_stores import is_signed_in, signed_in
+from tests.support.session_stores import cached_copy, is_signed_in, plant_copy, revoked, run, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -37,32 +32,6 @@ STORAGE_METHODS = {
     "db": _async_methods(DjangoDBStore) | {"aflush", "acycle_key"},
     "cached_db": _async_methods(DjangoDBStore) | _async_methods(DjangoCachedDBStore) | {"aflush", "acycle_key"},
 }
-
-
-def run(method, seconds: float = 10):
-    """Return a sync callable running the async `method`, failing after `seconds` (the old acreate() looped forever)."""
-    def call(*args, **kwargs):
-        async def bounded():
-            return await asyncio.wait_for(method(*args, **kwargs), seconds)
-        return async_to_sync(bounded)()
-    return call
-
-
-def cached_copy(store, session_key: str):
-    """Return the session's copy in the session cache (None for the db store, which keeps none)."""
-    if not issubclass(store, cached_db.SessionStore):
-        return None
-    return caches[settings.SESSION_CACHE_ALIAS].get(store.cache_key_prefix + session_key)
-
-
-def plant_copy(store, session_key: str, data: dict) -> None:
-    """Put a copy of `data` back in the session cache, as a worker whose delete failed would have left it."""
-    if issubclass(store, cached_db.SessionStore):
-        caches[settings.SESSION_CACHE_ALIAS].set(store.cache_key_prefix + session_key, data, 300)
-
-
-def revoked(session_key: str) -> bool:
-    return Revocation.objects.filter(kind=Revocation.Kind.SESSION, key=session_digest(session_key)).exists()
 
 
 def row_exists(session_key: str) -> bool:
