@@ -14,8 +14,14 @@ from whatever store `SESSION_ENGINE` names:
 tests/sessions_demo/test_store_contract.py runs the contract against every implementation. `sessions_demo.checks`
 refuses a `SESSION_ENGINE` whose store does not implement it (a stock Django engine cannot list or end a user's
 sessions, so log-out-everywhere could not end them).
+
+Django's async session API (`aload`, `asave`, `acreate`, `adelete`, `aexists`, `aflush`, `acycle_key`,
+`aclear_expired`) does exactly what its sync twin does on every store: `UserSessionStore` runs the sync method in a
+worker thread (see the class docstring). tests/sessions_demo/test_store_async.py runs the contract through it, and
+tests/sessions_demo/test_django_session_suite.py runs Django's own session tests, sync and async, over both stores.
 """
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import QuerySet
@@ -23,7 +29,51 @@ from django.utils.module_loading import import_string
 
 
 class UserSessionStore(SessionBase):
-    """A session store whose sessions know their user (see the module docstring for the contract)."""
+    """A session store whose sessions know their user (see the module docstring for the contract).
+
+    Its async API is its sync API, run by `sync_to_async` (thread-sensitive: the thread Django's own `asave` runs
+    its transaction in). Django's database store implements its async methods natively, each repeating the sync
+    logic; a Token Lab store overrides the sync methods only (the row's digest, user and device, the Redis copy, the
+    revocation record, UpdateError for an ended session, the key validation), so an inherited native async method
+    would bypass all of it: `acreate()` looped forever on the empty unique digest, `asave()` detached a logged-in
+    row from its user (which log-out-everywhere, a password change or a deactivation would then not end), and
+    `adelete()` on the cached store left the Redis copy serving the user. One implementation cannot drift from its
+    twin. The in-memory async methods Django's `SessionBase` defines (`aget`, `aset`, `apop`, `aget_expiry_age` ...)
+    reach storage only through the methods below, so they honour the store too.
+    """
+
+    async def aload(self):
+        """See load()."""
+        return await sync_to_async(self.load)()
+
+    async def aexists(self, session_key):
+        """See exists()."""
+        return await sync_to_async(self.exists)(session_key)
+
+    async def acreate(self):
+        """See create()."""
+        return await sync_to_async(self.create)()
+
+    async def asave(self, must_create=False):
+        """See save()."""
+        return await sync_to_async(self.save)(must_create)
+
+    async def adelete(self, session_key=None):
+        """See delete()."""
+        return await sync_to_async(self.delete)(session_key)
+
+    async def aflush(self):
+        """See flush()."""
+        return await sync_to_async(self.flush)()
+
+    async def acycle_key(self):
+        """See cycle_key()."""
+        return await sync_to_async(self.cycle_key)()
+
+    @classmethod
+    async def aclear_expired(cls):
+        """See clear_expired()."""
+        return await sync_to_async(cls.clear_expired)()
 
     @classmethod
     def user_sessions(cls, *, user_id: int) -> QuerySet:

@@ -15,6 +15,8 @@ call against ~3 µs each for GET and HMGET), which is what bounds how many check
 import logging
 import time
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.cache import caches
 from redis.exceptions import RedisError
 
@@ -24,6 +26,9 @@ from sessions_demo.backends.db import SessionStore as DBSessionStore
 from sessions_demo.models import session_digest
 
 logger = logging.getLogger("tokenlab.sessions")
+# A failed cache write is reported as Django's cached_db reports it (ERROR, this logger), so that alerting set up for
+# Django's store keeps working.
+django_logger = logging.getLogger("django.contrib.sessions")
 
 KEY_PREFIX = "sess:"
 
@@ -35,35 +40,56 @@ def _server_of(client) -> tuple:
 
 
 class SessionStore(DBSessionStore):
-    cache_alias = "default"
+    """Token Lab's database store with a copy of each session in the cache `SESSION_CACHE_ALIAS` names.
+
+    Honours Django's cached_db contract — the alias is read from settings whenever a store is made (a missing alias
+    raises InvalidCacheBackendError there), `exists()` looks in the cache first, a failed cache write is not fatal
+    and is logged as ERROR on `django.contrib.sessions` — with one addition: a cached copy counts (for `load()` and
+    for `exists()`) only after the revocation check. Its async API runs this sync API (UserSessionStore).
+    """
+
+    cache_key_prefix = KEY_PREFIX
     # After a Redis error, go straight to the database for this long: a hung Redis then costs one socket timeout
     # per process, not one (or two) per request. Safe to skip the cache: the database is authoritative, and a
     # cached copy is only ever trusted after the revocation check.
     circuit_seconds = 2.0
     _cache_down_until = 0.0
 
+    def __init__(self, session_key=None):
+        self._cache = caches[settings.SESSION_CACHE_ALIAS]
+        super().__init__(session_key)
+
     @classmethod
     def _cache_usable(cls) -> bool:
         return time.monotonic() >= SessionStore._cache_down_until
 
     @classmethod
+    def _open_circuit(cls) -> None:
+        SessionStore._cache_down_until = time.monotonic() + cls.circuit_seconds
+
+    @classmethod
     def _trip(cls, exc: RedisError, doing: str) -> None:
         if cls._cache_usable():
             logger.warning("Session cache unreachable (%s); %s.", exc, doing)
-        SessionStore._cache_down_until = time.monotonic() + cls.circuit_seconds
-
-    @property
-    def _cache(self):
-        return caches[self.cache_alias]
+        cls._open_circuit()
 
     def _cache_key(self, session_key: str | None = None) -> str:
-        return KEY_PREFIX + (session_key or self._get_or_create_session_key())
+        return self.cache_key_prefix + (session_key or self._get_or_create_session_key())
+
+    @property
+    def cache_key(self) -> str:
+        """The cache key of this session's copy (Django's cached_db attribute); mints a session key if none."""
+        return self._cache_key()
+
+    async def acache_key(self) -> str:
+        """See cache_key."""
+        return await sync_to_async(self._cache_key)()
 
     def load(self):
-        if not self._cache_usable():
+        if self.session_key is None or not self._cache_usable():
             return super().load()
         try:
-            found, data = self._cache_read()
+            found, data = self._cache_read(self.session_key)
         except RedisError as exc:
             self._trip(exc, "reading the database")
             return super().load()
@@ -77,16 +103,36 @@ class SessionStore(DBSessionStore):
             self._cache_set(data)
         return data
 
-    def _cache_read(self) -> tuple[bool, dict | None]:
+    def exists(self, session_key):
+        """Tell whether a live session has this key: a cached copy that passes the revocation check says so in one
+        Redis round trip; else the database row."""
+        if session_key and self._validate_session_key(session_key) and self._cache_usable():
+            try:
+                found, data = self._cache_read(session_key)
+            except RedisError as exc:
+                self._trip(exc, "reading the database")
+            else:
+                if found:
+                    # A revoked copy: the session was ended, and ending deletes its row before recording it.
+                    return data is not None
+        return super().exists(session_key)
+
+    def _cache_read(self, session_key: str) -> tuple[bool, dict | None]:
         """Read the cached copy and check that the session was not ended: (False, None) on a cache miss,
         (True, None) for a revoked session, (True, data) for a live one. One Redis round trip (a pipeline) when the
         revocation store keeps its copy on the session cache's Redis; else a GET, then the store's own check."""
         cache = self._cache
-        key = cache.client.make_key(self._cache_key())
-        client = cache.client.get_client(write=False)
         backend = revocation.get_backend()
+        query = Query(session=session_digest(session_key))
+        redis = getattr(cache, "client", None)
+        if not hasattr(redis, "get_client"):  # not django-redis: the cache's own API, then the store's check
+            data = cache.get(self._cache_key(session_key))
+            if data is None:
+                return False, None
+            return (True, None) if backend.is_revoked(query) else (True, data)
+        key = redis.make_key(self._cache_key(session_key))
+        client = redis.get_client(write=False)
         copy = backend.redis_copy()
-        query = Query(session=session_digest(self.session_key))
         if copy is not None and _server_of(copy[0]) == _server_of(client):
             # The revocation store's own client: django-redis gives each thread its own cache client, and the
             # store keeps the one it met first; both name the same server, which is what one round trip needs.
@@ -98,13 +144,13 @@ class SessionStore(DBSessionStore):
                 return False, None
             if backend.verdict(query, values):
                 return True, None
-            return True, cache.client.decode(raw)
+            return True, redis.decode(raw)
         raw = client.get(key)
         if raw is None:
             return False, None
         if backend.is_revoked(query):
             return True, None
-        return True, cache.client.decode(raw)
+        return True, redis.decode(raw)
 
     def _cache_set(self, data: dict) -> None:
         # The expiry comes from `data`, not from self: during load() the session cache is not filled yet, and
@@ -113,8 +159,12 @@ class SessionStore(DBSessionStore):
             return
         try:
             self._cache.set(self._cache_key(), data, self.get_expiry_age(expiry=data.get("_session_expiry")))
-        except RedisError as exc:
-            self._trip(exc, "not caching")
+        except Exception:
+            # Not fatal, as in Django's cached_db: the row is saved and the database stays authoritative. Any
+            # exception, as Django catches: the write follows the row's commit, and raising would turn a saved
+            # session into an error page. The circuit sends this process's reads to the database meanwhile.
+            django_logger.exception("Error saving to cache (%s)", self._cache)
+            self._open_circuit()
 
     def save(self, must_create=False):
         super().save(must_create)
@@ -130,6 +180,6 @@ class SessionStore(DBSessionStore):
         if not cls._cache_usable():
             return
         try:
-            caches[cls.cache_alias].delete_many([KEY_PREFIX + k for k in session_keys])
+            caches[settings.SESSION_CACHE_ALIAS].delete_many([cls.cache_key_prefix + k for k in session_keys])
         except RedisError as exc:
             cls._trip(exc, "the revocation store keeps these sessions ended")

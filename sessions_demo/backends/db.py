@@ -2,6 +2,7 @@
 
 import re
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
@@ -29,6 +30,9 @@ def _user_id(data: dict) -> int | None:
 class SessionStore(UserSessionStore, DBStore):
     """Store sessions in `DeviceSession` rows (Token Lab's session store contract: sessions_demo.backends.base).
 
+    Its async API runs this sync API (sessions_demo.backends.base.UserSessionStore), so `asave()` and `acreate()`
+    store the same digest, user and device as `save()` and `create()`.
+
     An update never re-creates a row: if the row is gone, the session was ended (by its user on another
     device, by an administrator, by a password change) and saving raises UpdateError, which Django's session
     middleware turns into a 400 instead of silently resurrecting the session.
@@ -45,27 +49,41 @@ class SessionStore(UserSessionStore, DBStore):
     def _validate_session_key(self, key):
         return isinstance(key, str) and _SESSION_KEY.fullmatch(key) is not None
 
+    def exists(self, session_key):
+        # A key Token Lab never mints names no session: answered before a query, like the cookie (see _SESSION_KEY).
+        return self._validate_session_key(session_key) and super().exists(session_key)
+
+    def create_model_instance(self, data):
+        """Return the row that stores `data`: Django's columns plus the session's digest, user, device and times."""
+        now = timezone.now()
+        session_key = self._get_or_create_session_key()
+        return DeviceSession(
+            session_key=session_key, digest=session_digest(session_key), session_data=self.encode(data),
+            expire_date=self.get_expiry_date(), user_id=_user_id(data), user_agent=self.user_agent, ip=self.ip,
+            created=now, last_seen=now,
+        )
+
+    async def acreate_model_instance(self, data):
+        """See create_model_instance()."""
+        return await sync_to_async(self.create_model_instance)(data)
+
+    async def _aget_session_from_db(self):
+        return await sync_to_async(self._get_session_from_db)()
+
     def save(self, must_create=False):
         if self.session_key is None:
             return self.create()
-        data = self._get_session(no_load=must_create)
-        now = timezone.now()
-        fields = {
-            "session_data": self.encode(data),
-            "expire_date": self.get_expiry_date(),
-            "user_id": _user_id(data),
-            "last_seen": now,
-        }
+        row = self.create_model_instance(self._get_session(no_load=must_create))
         if must_create:
             try:
                 with transaction.atomic():
-                    DeviceSession.objects.create(
-                        session_key=self.session_key, digest=session_digest(self.session_key),
-                        user_agent=self.user_agent, ip=self.ip, created=now, **fields,
-                    )
+                    row.save(force_insert=True)
             except IntegrityError:
                 raise CreateError from None
-        elif not DeviceSession.objects.filter(session_key=self.session_key).update(**fields):
+        # An update keeps the row's digest, device and creation time; it names the user the data now holds.
+        elif not DeviceSession.objects.filter(session_key=row.session_key).update(
+            session_data=row.session_data, expire_date=row.expire_date, user_id=row.user_id, last_seen=row.last_seen,
+        ):
             raise UpdateError
 
     def delete(self, session_key=None):

@@ -29,7 +29,7 @@ def test_session_door_skips_a_dead_cache_after_the_first_failure(settings, user,
     SessionStore._cache_down_until = 0.0
     calls = []
     real_read = SessionStore._cache_read
-    monkeypatch.setattr(SessionStore, "_cache_read", lambda self: calls.append(self) or real_read(self))
+    monkeypatch.setattr(SessionStore, "_cache_read", lambda self, key: calls.append(self) or real_read(self, key))
 
     for _ in range(3):
         assert door.get("profile/").status_code == HTTPStatus.OK  # the database answers

@@ -6,39 +6,13 @@ included — and is refused by the system check when it is not a Token Lab store
 
 import pytest
 from django.core.checks import run_checks
-from django.test import Client
 
 from sessions_demo import services
-from sessions_demo.backends.base import UserSessionStore, engine_store, user_session_store
+from sessions_demo.backends.base import UserSessionStore, engine_store
 from sessions_demo.models import session_digest
-from tests.support.suite import PASSWORD
+from tests.support.session_stores import is_signed_in, signed_in
 
 pytestmark = pytest.mark.django_db
-
-STORES = {
-    "db": ("sessions_demo.backends.db", None),
-    "cached_db": ("sessions_demo.backends.cached_db", "redis"),
-}
-
-
-@pytest.fixture(params=sorted(STORES))
-def store(request, settings):
-    engine, needs = STORES[request.param]
-    if needs == "redis":
-        request.getfixturevalue("own_redis")
-    settings.SESSION_ENGINE = engine
-    return user_session_store()
-
-
-def signed_in(username: str, agent: str) -> Client:
-    client = Client(HTTP_USER_AGENT=agent)
-    response = client.post("/session/login/", {"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.content[:300]
-    return client
-
-
-def is_signed_in(client: Client) -> bool:
-    return client.get("/session/api/profile/").status_code == 200
 
 
 def test_every_store_implements_the_contract(store):
