@@ -1,5 +1,6 @@
 """Token Lab's authentication backend: Django's ModelBackend behind the login throttle, one auth event per check."""
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.admission import password_check_record
@@ -66,3 +67,8 @@ class ThrottledModelBackend(ModelBackend):
         if purpose == LOGIN:
             auth_event_record(kind=AuthEvent.Kind.LOGIN, user=user, **event)
         return user
+
+    async def aauthenticate(self, request, username=None, password=None, **kwargs):
+        """The same check for Django's async `aauthenticate()`: ModelBackend's own async twin would check the
+        password past the throttle, the auth-event log and the login instant."""
+        return await sync_to_async(self.authenticate)(request, username=username, password=password, **kwargs)

@@ -208,3 +208,22 @@ def test_the_admins_own_password_change_with_the_right_old_password_works_and_en
     assert client.get("/admin/").status_code == HTTPStatus.OK  # this admin session continues, in a new session
     response = Client().get("/jwt/api/notes/", HTTP_AUTHORIZATION=f"Bearer {jwt['access']}")
     assert response.status_code == HTTPStatus.UNAUTHORIZED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_async_password_check_is_throttled_and_recorded_like_the_sync_one(user, three_a_minute):
+    """Django's `aauthenticate()` (an async login view) reaches the same backend: no unthrottled async twin."""
+    from asgiref.sync import async_to_sync
+    from django.contrib.auth import aauthenticate
+
+    from accounts.throttling import LoginThrottled
+
+    check = async_to_sync(aauthenticate)
+    for _ in range(3):
+        assert check(None, username=user.username, password="wrong", door="session") is None
+    before = CountingHasher.calls
+    with pytest.raises(LoginThrottled):
+        check(None, username=user.username, password=PASSWORD, door="session")
+    assert CountingHasher.calls == before  # the throttled guess was never hashed
+    kinds = list(AuthEvent.objects.filter(username=user.username).values_list("kind", flat=True))
+    assert sorted(kinds) == sorted([AuthEvent.Kind.LOGIN_FAILED] * 3 + [AuthEvent.Kind.LOGIN_THROTTLED])
