@@ -3,7 +3,8 @@
 import re
 
 from django.conf import settings
-from django.contrib.sessions.base_session import AbstractBaseSession
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -26,6 +27,30 @@ def is_session_digest(value: object) -> bool:
     return isinstance(value, str) and _DIGEST.fullmatch(value) is not None
 
 
+class DeviceSessionManager(BaseSessionManager):
+    def save(self, session_key, session_dict, expire_date):
+        """Django's `SessionManager.save()`, for rows that know their user: write the data, expiry, digest and
+        user the session names, keeping the row's device and times; no data ends the session.
+
+        Django's version builds a bare row (digest '', no user) and saves it over the existing one, which would
+        detach a live session from its user — log out everywhere, a password change and a deactivation would no
+        longer end it.
+        """
+        if not session_dict:
+            # Through the store: the session is ended for good (cached copies included), not just its row.
+            self.model.get_session_store_class()().delete(session_key)
+            return self.model(session_key=session_key, session_data="", expire_date=expire_date)
+        raw_user = session_dict.get(SESSION_KEY)
+        try:
+            user_id = int(raw_user) if raw_user is not None else None
+        except (TypeError, ValueError):
+            user_id = None
+        row, _ = self.update_or_create(session_key=session_key, defaults={
+            "session_data": self.encode(session_dict), "expire_date": expire_date,
+            "digest": session_digest(session_key), "user_id": user_id})
+        return row
+
+
 class DeviceSession(AbstractBaseSession):
     """A server-side session: Django's session row plus its user, device, address and times."""
 
@@ -37,6 +62,8 @@ class DeviceSession(AbstractBaseSession):
     ip = models.GenericIPAddressField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
+
+    objects = DeviceSessionManager()
 
     class Meta:
         verbose_name = "session"
