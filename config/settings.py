@@ -245,7 +245,8 @@ REST_FRAMEWORK = {
     # JSON only: form and multipart bodies are 415 (the API speaks JSON), and malformed JSON is a 4xx, never a 500.
     "DEFAULT_PARSER_CLASSES": ["httpkit.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "httpkit.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's AutoSchema, plus the `{"detail", "code"}` errors each operation can answer (httpkit.schema).
+    "DEFAULT_SCHEMA_CLASS": "httpkit.schema.ErrorResponsesAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

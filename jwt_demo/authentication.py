@@ -107,6 +107,8 @@ class RejectInvalidBearer(JWTAuthentication):
     than ignored. `authenticate_header` stays None so that a plain anonymous request keeps DRF's 403.
     """
 
+    error_responses = {401: "An invalid Bearer token, refused even beside a valid session cookie."}
+
     def authenticate(self, request):
         try:
             super().authenticate(request)

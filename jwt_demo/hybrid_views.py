@@ -1,6 +1,6 @@
 """The hybrid flow's endpoints: `/jwt/hybrid/login/`, `refresh/`, `logout/` (see jwt_demo.hybrid for the policy)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -22,6 +22,10 @@ class HybridView(NoStoreMixin, APIView):
 
 
 class HybridLoginView(HybridView):
+    error_responses = {401: "Bad credentials: one message for an unknown user and a wrong password.",
+                       403: "A foreign `Origin`.",
+                       429: "Too many failed password checks for this account or address; see `Retry-After`."}
+
     @extend_schema(request=serializers.LoginSerializer, responses=serializers.HybridAccessSerializer,
                    description="Log in; the refresh token is set as an HttpOnly, SameSite=Strict cookie.")
     def post(self, request):
@@ -42,10 +46,11 @@ class HybridLoginView(HybridView):
 
 
 class HybridRefreshView(HybridView):
-    @extend_schema(request=None, responses={200: serializers.HybridAccessSerializer,
-                                            401: OpenApiResponse(description="no, invalid, revoked or reused cookie"),
-                                            403: OpenApiResponse(description="CSRF or origin check failed")},
-                   description=_CSRF_DOC)
+    error_responses = {401: "No, invalid, revoked or reused refresh cookie (the cookie is cleared).",
+                       403: "CSRF or origin check failed.",
+                       429: "Too many refreshes of this login (`REFRESH_RATE`); nothing rotated."}
+
+    @extend_schema(request=None, responses={200: serializers.HybridAccessSerializer}, description=_CSRF_DOC)
     def post(self, request):
         hybrid.request_csrf_check(request)
         refresh = hybrid.refresh_cookie_read(request)
@@ -66,8 +71,9 @@ class HybridRefreshView(HybridView):
 
 
 class HybridLogoutView(HybridView):
-    @extend_schema(request=None, responses={204: None, 403: OpenApiResponse(description="CSRF or origin check failed")},
-                   description=_CSRF_DOC)
+    error_responses = {403: "CSRF or origin check failed."}
+
+    @extend_schema(request=None, responses={204: None}, description=_CSRF_DOC)
     def post(self, request):
         hybrid.request_csrf_check(request)
         refresh = hybrid.refresh_cookie_read(request)

@@ -4,7 +4,16 @@ HS256 (the default) signs and verifies with one shared secret: only this server 
 EdDSA sign with a private key read from a PEM file; anyone holding the public key (published at
 `/.well-known/jwks.json`) can verify without calling Token Lab — the article's microservice claim.
 
-Every token carries the `kid` of the key that signed it. During a rotation the previous keys stay in
+Every token carries the `kid` of the key that signed it. An asymmetric key's `kid` is its RFC 7638 JWK thumbprint:
+SHA-256 over the key's required public members, base64url, all 43 characters — so a client can compute it from
+the published key and check that it matches. Releases before this one cut that thumbprint to 22 characters; the
+ring still accepts that legacy short `kid` as an alias of the same key, so tokens signed before the upgrade keep
+verifying until they expire, but the JWKS publishes the full `kid` only (one key, one entry: a client caching the
+set never sees the same key twice). The alias adds no key and no way to verify: it names a key already in the ring,
+and a signature must still come from that key. An HMAC key's `kid` is derived through HMAC instead, so it lets no
+one test guesses of the secret offline.
+
+During a rotation the previous keys stay in
 `JWT_VERIFYING_KEYS`, so tokens they signed keep verifying until they expire (`manage.py rotate_signing_key`
 prints the steps). The key ring is built from settings on first use and rebuilt whenever those settings change;
 a PEM file changed on disk is read again only when the process restarts.
@@ -37,8 +46,10 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 ASYMMETRIC = {"RS256", "ES256", "EdDSA"}
 _KEY_TYPES = {"RS256": rsa.RSAPublicKey, "ES256": ec.EllipticCurvePublicKey, "EdDSA": ed25519.Ed25519PublicKey}
-# RFC 7638 §3.2: the members of each key type that enter its thumbprint.
+# RFC 7638 §3.2 (and RFC 8037 §2 for OKP): the required members of each key type, which alone enter its thumbprint.
 _THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
+# The length of the `kid` Token Lab published before it used the whole thumbprint (accepted, never published).
+LEGACY_KID_LENGTH = 22
 MIN_HMAC_BYTES = 32  # RFC 7518 §3.2: a key at least as long as the SHA-256 output
 MIN_RSA_BITS = 2048  # RFC 7518 §3.3
 
@@ -50,23 +61,37 @@ def _b64(raw: bytes) -> str:
 @dataclass(frozen=True)
 class Key:
     """One key: `signing` is what `jwt.encode` takes, `verifying` what `jwt.decode` takes; `public_jwk` is None
-    for an HMAC secret, which is never published."""
+    for an HMAC secret, which is never published. `legacy_kid` is the short `kid` older releases signed under
+    (asymmetric keys only; None for HMAC, whose `kid` never changed)."""
 
     kid: str
     algorithm: str
     signing: object
     verifying: object
     public_jwk: dict | None = field(default=None, compare=False)
+    legacy_kid: str | None = field(default=None, compare=False)
+
+
+def jwk_thumbprint(jwk: dict) -> str:
+    """Return the RFC 7638 SHA-256 thumbprint of a public JWK, base64url without padding (43 characters).
+
+    §3.1-3.3: the required members only, in lexicographic order, no whitespace, hashed with SHA-256. The members
+    are base64url strings and fixed names, so JSON with sorted keys is exactly the canonical form.
+    """
+    members = {name: jwk[name] for name in _THUMBPRINT_MEMBERS[jwk["kty"]]}
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True, ensure_ascii=True).encode()
+    return _b64(hashlib.sha256(canonical).digest())
 
 
 def public_jwk(public_key, algorithm: str) -> dict:
-    """Return the public JWK of a key, with `kid` (its RFC 7638 thumbprint), `alg` and `use`."""
+    """Return the public JWK of a key: its members, `kid` (its full RFC 7638 thumbprint), `alg` and `use: sig`.
+
+    PyJWT adds `key_ops` to an RSA key; it is dropped, because RFC 7517 §4.3 says `use` and `key_ops` should not
+    be used together, and `use` is the one JWT libraries and service B read.
+    """
     codec = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}[algorithm]
-    jwk = codec.to_jwk(public_key, as_dict=True)
-    members = {name: jwk[name] for name in _THUMBPRINT_MEMBERS[jwk["kty"]]}
-    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
-    kid = _b64(hashlib.sha256(canonical).digest())[:22]
-    return {**jwk, "kid": kid, "alg": algorithm, "use": "sig"}
+    jwk = {name: value for name, value in codec.to_jwk(public_key, as_dict=True).items() if name != "key_ops"}
+    return {**jwk, "kid": jwk_thumbprint(jwk), "alg": algorithm, "use": "sig"}
 
 
 def _hmac_key(secret: str) -> Key:
@@ -105,11 +130,16 @@ def _pem_key(location: str, algorithm: str, *, need_private: bool) -> Key:
     if algorithm == "RS256" and public.key_size < MIN_RSA_BITS:
         raise ImproperlyConfigured(f"{location}: RS256 needs a key of at least {MIN_RSA_BITS} bits (RFC 7518 §3.3).")
     jwk = public_jwk(public, algorithm)
-    return Key(kid=jwk["kid"], algorithm=algorithm, signing=private, verifying=public, public_jwk=jwk)
+    return Key(kid=jwk["kid"], algorithm=algorithm, signing=private, verifying=public, public_jwk=jwk,
+               legacy_kid=jwk["kid"][:LEGACY_KID_LENGTH])
 
 
 class KeyRing:
-    """The current signing key plus every key that still verifies, by `kid`."""
+    """The current signing key plus every key that still verifies, by `kid`.
+
+    `by_kid` holds each key once, under its published `kid`; `legacy_kids` maps the short `kid` an older release
+    signed a key's tokens under to that same key. An alias never shadows a real `kid`.
+    """
 
     def __init__(self, algorithm: str, signing_key: str, verifying_keys: list[str]):
         self.algorithm = algorithm
@@ -120,10 +150,13 @@ class KeyRing:
         for spec in verifying_keys:
             key = load(spec, False)
             self.by_kid.setdefault(key.kid, key)
+        self.legacy_kids = {key.legacy_kid: key for key in reversed(self.by_kid.values())
+                            if key.legacy_kid is not None and key.legacy_kid not in self.by_kid}
 
     def verifying_key(self, kid: str) -> Key | None:
-        """Return the key with this `kid`, or None: an unknown kid is never looked up anywhere else."""
-        return self.by_kid.get(kid)
+        """Return the key with this `kid` (or this legacy short `kid`), or None: an unknown kid is never looked up
+        anywhere else."""
+        return self.by_kid.get(kid) or self.legacy_kids.get(kid)
 
     def jwks(self) -> dict:
         """Return the public JWK Set (RFC 7517 §5); empty for HMAC, whose key is secret."""

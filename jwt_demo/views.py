@@ -54,6 +54,8 @@ class TokenObtainView(TokenView, simplejwt_views.TokenObtainPairView):
     """Log in: a new token family and its first pair (`SIMPLE_JWT["TOKEN_OBTAIN_SERIALIZER"]`)."""
 
     serializer_setting = "TOKEN_OBTAIN_SERIALIZER"
+    error_responses = {401: "Bad credentials: one message for an unknown user and a wrong password.",
+                       429: "Too many failed password checks for this account or address; see `Retry-After`."}
 
     @extend_schema(request=serializers.LoginSerializer, responses=serializers.TokenPairSerializer)
     def post(self, request, *args, **kwargs):
@@ -64,6 +66,9 @@ class TokenRefreshView(TokenView, simplejwt_views.TokenRefreshView):
     """Rotate a refresh token (`SIMPLE_JWT["TOKEN_REFRESH_SERIALIZER"]`): reuse ends the login."""
 
     serializer_setting = "TOKEN_REFRESH_SERIALIZER"
+    error_responses = {401: "Invalid, expired or revoked refresh token; an already rotated one is reuse and ends "
+                            "its whole login.",
+                       429: "Too many refreshes of this login (`REFRESH_RATE`); nothing rotated."}
 
     @extend_schema(request=serializers.RefreshSerializer, responses=serializers.TokenPairSerializer)
     def post(self, request, *args, **kwargs):
@@ -74,6 +79,7 @@ class TokenVerifyView(TokenView, simplejwt_views.TokenVerifyView):
     """Tell whether a token would be accepted, revocation included (`SIMPLE_JWT["TOKEN_VERIFY_SERIALIZER"]`)."""
 
     serializer_setting = "TOKEN_VERIFY_SERIALIZER"
+    error_responses = {401: "The token would not be accepted: invalid, expired, revoked or rotated away."}
 
     @extend_schema(request=serializers.VerifySerializer, responses={200: dict})
     def post(self, request, *args, **kwargs):
@@ -107,6 +113,7 @@ class LogoutAllView(NoStoreMixin, APIView):
 class PasswordChangeView(NoStoreMixin, APIView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsAuthenticated]
+    error_responses = {429: "Too many wrong `old_password`s (they count as failed logins); see `Retry-After`."}
 
     @extend_schema(request=serializers.PasswordChangeSerializer, responses=serializers.TokenPairSerializer)
     def post(self, request):

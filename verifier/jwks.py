@@ -4,8 +4,15 @@ The set is vetted when it is loaded, so that a bad set stops the service at star
 request: only signature keys of the one pinned algorithm are kept, private key material is refused outright, and
 RSA keys under 2048 bits are dropped (RFC 7518 §3.3). Nothing here is ever called because of a token: a `kid`
 that is not in the set is simply unknown (RFC 8725 §3.10: never fetch keys a token points at).
+
+Token Lab names each key by its RFC 7638 thumbprint (SHA-256, all 43 base64url characters); its releases before
+that cut the thumbprint to 22 characters, and tokens signed then may still be live. `legacy_kids` gives those short
+names as aliases of the same keys — computed here from the keys themselves, only for keys whose published `kid` is
+their full thumbprint — so such tokens verify until they expire while the set publishes each key once.
 """
 
+import base64
+import hashlib
 import json
 import urllib.error
 import urllib.request
@@ -25,6 +32,9 @@ _SPECS = {  # algorithm → (kty, crv, JWK codec, public key type)
 ALGORITHMS = tuple(_SPECS)
 # RFC 7518 §6.2.2, §6.3.2, RFC 8037 §2, and "k" of a symmetric key: none of these may ever be published.
 _PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
+# RFC 7638 §3.2 (RFC 8037 §2 for OKP): the required members of each key type, which alone enter a thumbprint.
+_THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
+LEGACY_KID_LENGTH = 22
 
 
 class JWKSError(Exception):
@@ -102,3 +112,28 @@ def keys_select(document: dict, *, algorithm: str) -> dict[str, object]:
     if not keys:
         raise JWKSError(f"the JWKS holds no usable {algorithm} signature key")
     return keys
+
+
+def jwk_thumbprint(jwk: dict) -> str:
+    """Return the RFC 7638 SHA-256 thumbprint of public JWK `jwk`: base64url, no padding, 43 characters."""
+    members = {name: jwk[name] for name in _THUMBPRINT_MEMBERS[jwk["kty"]]}
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
+
+
+def legacy_kids(keys: dict[str, object], *, algorithm: str) -> dict[str, str]:
+    """Return `{legacy short kid: kid}` for the keys of `keys` (as `keys_select` returns them) named by their full
+    RFC 7638 thumbprint.
+
+    The thumbprint is computed from the key itself, re-encoded canonically (RFC 7638 §3.3), never taken from the
+    set; an alias never shadows a real `kid`. The alias names a key the set already holds, so it widens nothing:
+    a token under it must still carry that key's signature.
+    """
+    codec = _SPECS[algorithm][2]
+    aliases: dict[str, str] = {}
+    for kid, key in keys.items():
+        if kid == jwk_thumbprint(codec.to_jwk(key, as_dict=True)):
+            alias = kid[:LEGACY_KID_LENGTH]
+            if alias not in keys:
+                aliases.setdefault(alias, kid)
+    return aliases

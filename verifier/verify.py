@@ -15,7 +15,7 @@ server passes here until `exp`.
 
 import jwt
 
-from verifier.jwks import keys_select
+from verifier.jwks import keys_select, legacy_kids
 
 ACCESS_TYP = "at+jwt"
 MAX_TOKEN_LENGTH = 4096
@@ -36,11 +36,14 @@ class Verifier:
     """Check access tokens against a fixed set of public keys.
 
     `keys` maps `kid` to a public key (see `verifier.jwks.keys_select`); the set never changes after start.
+    `aliases` maps another name of a key to its `kid` in `keys` (see `verifier.jwks.legacy_kids`).
     `exp` is checked against the system clock, with `leeway` seconds of tolerance.
     """
 
-    def __init__(self, *, keys: dict[str, object], algorithm: str, issuer: str, audience: str, leeway: int = 0):
+    def __init__(self, *, keys: dict[str, object], algorithm: str, issuer: str, audience: str, leeway: int = 0,
+                 aliases: dict[str, str] | None = None):
         self.keys = dict(keys)
+        self.aliases = {alias: kid for alias, kid in (aliases or {}).items() if kid in self.keys}
         self.algorithm = algorithm
         self.issuer = issuer
         self.audience = audience
@@ -64,7 +67,7 @@ class Verifier:
         if header.get("typ") != ACCESS_TYP:
             raise VerificationError("Token is not an access token.")
         kid = header.get("kid")
-        key = self.keys.get(kid) if isinstance(kid, str) else None
+        key = self.keys.get(self.aliases.get(kid, kid)) if isinstance(kid, str) else None
         if key is None:
             raise VerificationError("Token was signed with an unknown key.")
         try:
@@ -91,7 +94,9 @@ class Verifier:
 
 
 def verifier_build(*, document: dict, algorithm: str, issuer: str, audience: str, leeway: int = 0) -> Verifier:
-    """Return a Verifier for the usable keys of JWK Set `document`; raise verifier.jwks.JWKSError if there are none."""
-    return Verifier(keys=keys_select(document, algorithm=algorithm), algorithm=algorithm, issuer=issuer,
-                    audience=audience, leeway=leeway)
+    """Return a Verifier for the usable keys of JWK Set `document`, each also under its legacy short `kid` when it
+    has one; raise verifier.jwks.JWKSError if there are none."""
+    keys = keys_select(document, algorithm=algorithm)
+    return Verifier(keys=keys, algorithm=algorithm, issuer=issuer, audience=audience, leeway=leeway,
+                    aliases=legacy_kids(keys, algorithm=algorithm))
 

@@ -37,7 +37,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from denylist import revocation
 from denylist.entries import Query
-from jwt_demo.keys import ASYMMETRIC, keyring, public_jwk
+from jwt_demo.keys import ASYMMETRIC, LEGACY_KID_LENGTH, keyring, public_jwk
 from jwt_demo.principal import TokenUser
 from verifier.verify import Verifier, verifier_build
 from verifier.wsgi import create_app
@@ -142,7 +142,9 @@ def lab_token_claims(token: str) -> dict:
     except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
         raise AuthenticationFailed("Token header is not valid.", "token_not_valid") from None
     # The algorithm is pinned by the key, never read from the token (RFC 8725 §3.1).
-    if header.get("alg") != LAB_ALGORITHM or header.get("kid") != jwk["kid"] or header.get("typ") != ACCESS_TYP:
+    # The lab key's kid is its full RFC 7638 thumbprint; copies made before that carry the 22-character legacy kid.
+    kids = (jwk["kid"], jwk["kid"][:LEGACY_KID_LENGTH])
+    if header.get("alg") != LAB_ALGORITHM or header.get("kid") not in kids or header.get("typ") != ACCESS_TYP:
         raise AuthenticationFailed("Token was not signed with the lab key.", "token_not_valid")
     try:
         claims = jwt.decode(token, private.public_key(), algorithms=[LAB_ALGORITHM], audience=settings.JWT_AUDIENCE,

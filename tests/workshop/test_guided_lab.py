@@ -170,6 +170,20 @@ def test_token_lab_refuses_a_forged_or_expired_lab_copy(user, settings, tamper):
     assert service_b(token).status_code == HTTPStatus.UNAUTHORIZED
 
 
+def test_a_lab_copy_under_the_legacy_short_kid_still_verifies_on_both_sides(user, settings):
+    from workshop.serviceb import _lab_key
+
+    settings.JWT_ALGORITHM = "HS256"
+    token = lab_copy(JWTDoor(user.username, PASSWORD).login())["token"]
+    private, jwk = _lab_key()
+    assert jwt.get_unverified_header(token)["kid"] == jwk["kid"] and len(jwk["kid"]) == 43
+    legacy = jwt.encode(jwt.decode(token, options={"verify_signature": False}), private, algorithm="EdDSA",
+                        headers={"kid": jwk["kid"][:22], "typ": "at+jwt"})
+    response = Client().get("/workshop/lab/token-lab/profile/", HTTP_AUTHORIZATION=f"Bearer {legacy}")
+    assert response.status_code == HTTPStatus.OK
+    assert service_b(legacy).status_code == HTTPStatus.OK
+
+
 def test_with_an_asymmetric_algorithm_service_b_takes_the_real_token_and_the_published_keys(user, settings,
                                                                                             tmp_path):
     use_key(settings, tmp_path, "EdDSA")
