@@ -3,23 +3,25 @@
 import logging
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import update_last_login
 from django.db import transaction
 
-from accounts.admission import LoginRefused, login_admit, login_instant
-from accounts.models import AuthEvent, ms_datetime
+from accounts.models import AuthEvent
 from accounts.services import auth_event_record
 from denylist import revocation
 from denylist.entries import Query
 from denylist.simplejwt.claims import api_settings
 from jwt_demo import tokens
+from jwt_demo.families import AccountUnavailable, login_start
 from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.throttling import refresh_throttle
-from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, new_id, user_id_claims
+from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, user_id_claims
+
+__all__ = ["AccountUnavailable", "TokenPair", "claims_revoked", "family_revoke", "refresh_claims_revoked",
+           "refresh_token_logout", "token_logout", "token_pair_issue", "token_refresh", "token_verify"]
 
 logger = logging.getLogger("tokenlab.jwt")
 
@@ -39,32 +41,11 @@ def _now() -> datetime:
     return datetime.fromtimestamp(codec.clock(), tz=UTC)
 
 
-def _refresh_mint(*, user_id: int, family: TokenFamily, extra: dict, token_class=None) -> tokens.RefreshToken:
-    """Mint a refresh token of `family` (recorded by jti), not outliving the login. `extra`: claims it carries."""
-    now = codec.clock()
-    absolute = int(family.absolute_expires_at.timestamp())
-    refresh = (token_class or tokens.RefreshToken).for_login(
-        user_id=user_id, family=family.id, login_at=family.created.timestamp(), login_expires_at=absolute,
-        expires_at=min(int(now) + settings.REFRESH_TOKEN_LIFETIME, absolute), extra=extra,
-    )
-    refresh_claims = refresh.claims
-    RefreshToken.objects.create(
-        jti=refresh_claims.jti, family=family, issued_at=_now(),
-        expires_at=datetime.fromtimestamp(refresh_claims.expires_at, tz=UTC),
-    )
-    return refresh
-
-
 def _issue(*, user_id: int, family: TokenFamily, extra: dict) -> TokenPair:
     """Mint a refresh token (recorded by jti) and an access token of `family`, neither outliving the login."""
-    refresh = _refresh_mint(user_id=user_id, family=family, extra=extra)
+    refresh = tokens.RefreshToken.for_family(family, extra=extra)
     access = refresh.access_token
     return TokenPair(str(access), str(refresh), access.claims, refresh.claims)
-
-
-class AccountUnavailable(Exception):
-    """The login was refused (accounts.admission): the account was deleted, deactivated, given a new password or
-    logged out everywhere while its password was being checked. No token is issued."""
 
 
 def _lock_active_user(user_id: int) -> bool:
@@ -77,28 +58,6 @@ def _lock_active_user(user_id: int) -> bool:
     return get_user_model()._base_manager.select_for_update().filter(pk=user_id, is_active=True).exists()
 
 
-def _login_start(*, user, door: str, ip: str | None = None, user_agent: str = "") -> TokenFamily:
-    """Admit a login of `user` under its row lock and record its token family; raise AccountUnavailable.
-
-    Call inside a transaction. Honours simplejwt's `UPDATE_LAST_LOGIN` (off in Token Lab's settings: a write per
-    login) as simplejwt's login serializer does.
-    """
-    at_ms = login_instant(user, issued_at_ms=math.floor(codec.clock() * 1000))
-    try:
-        login_admit(user=user, at_ms=at_ms)
-    except LoginRefused:
-        raise AccountUnavailable() from None
-    created = ms_datetime(at_ms)
-    family = TokenFamily.objects.create(
-        id=new_id(), user=user, door=door, created=created,
-        absolute_expires_at=created + timedelta(seconds=settings.REFRESH_ABSOLUTE_LIFETIME),
-        user_agent=user_agent[:300], ip=ip,
-    )
-    if api_settings().UPDATE_LAST_LOGIN:
-        update_last_login(None, user)
-    return family
-
-
 @transaction.atomic
 def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_agent: str = "") -> TokenPair:
     """Start a new login (a token family) for `user` and return its first pair.
@@ -108,28 +67,9 @@ def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_age
     cut-offs are compared with; the login's absolute lifetime counts from it too. The login is admitted under
     the user's row lock, in this transaction: raise AccountUnavailable when it is refused.
     """
-    family = _login_start(user=user, door=door, ip=ip, user_agent=user_agent)
+    family = login_start(user=user, now_ms=math.floor(codec.clock() * 1000), door=door, ip=ip,
+                         user_agent=user_agent)
     return _issue(user_id=user.pk, family=family, extra=user_id_claims(user))
-
-
-@transaction.atomic
-def token_for_user(*, user, token_class):
-    """simplejwt's `for_user`: start a login of `user` made in code (no password check) and return its first token.
-
-    The login is a family like any other (door "jwt"), so the token is ended by logout, log-out-everywhere and
-    reuse detection, and a refresh token — recorded as issued — rotates through `token_refresh` until the login's
-    absolute lifetime. `token_class` is the class asked (a subclass of Token Lab's access or refresh token).
-    Raise TokenError when the account may not log in now.
-    """
-    try:
-        family = _login_start(user=user, door="jwt")
-    except AccountUnavailable:
-        raise TokenError("No active account found for this user.", "no_active_account") from None
-    extra = user_id_claims(user)
-    if token_class.token_type == REFRESH:
-        return _refresh_mint(user_id=user.pk, family=family, extra=extra, token_class=token_class)
-    return token_class.for_login(user_id=user.pk, family=family.id, login_at=family.created.timestamp(),
-                                 login_expires_at=int(family.absolute_expires_at.timestamp()), extra=extra)
 
 
 def claims_revoked(claims: Claims) -> bool:

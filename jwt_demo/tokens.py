@@ -24,10 +24,12 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
+from django.db import transaction
 from rest_framework_simplejwt import tokens as simplejwt
 
 from denylist.simplejwt.claims import api_settings
 from jwt_demo.backend import ACCESS, MAX_HEADER_SEGMENT, REFRESH, TYP, TokenError, token_backend
+from jwt_demo.families import AccountUnavailable, login_start, refresh_record
 
 __all__ = ["ACCESS", "MAX_HEADER_SEGMENT", "REFRESH", "TYP", "AccessToken", "Claims", "RefreshToken", "TokenCodec",
            "TokenError", "UntypedToken", "codec", "new_id", "user_id_claims"]
@@ -203,14 +205,34 @@ class TokenLabToken(simplejwt.Token):
     def for_user(cls, user):
         """Start a new login for `user` and return its first token of this class (simplejwt's entry point).
 
-        The login is recorded as a login through the door is (jwt_demo.services.token_for_user): a token family
-        dated now, and for a refresh token its row, so the token refreshes through `/jwt/token/refresh/` with
-        rotation, reuse detection and the absolute lifetime, and logout or log-out-everywhere ends it. Raise
-        TokenError when the account may not log in (inactive, or a cut-off at this instant).
+        The login is recorded as a login through the door is: a token family (jwt_demo.families) dated now and
+        admitted under the user's row lock, and for a refresh token its row, so the token refreshes through
+        `/jwt/token/refresh/` with rotation, reuse detection and the login's absolute lifetime, and logout or
+        log-out-everywhere ends it. Raise TokenError when the account may not log in (inactive, or a cut-off at
+        this instant).
         """
-        from jwt_demo import services  # services mint through these classes: imported when called
+        with transaction.atomic():
+            try:
+                family = login_start(user=user, now_ms=math.floor(codec.clock() * 1000), door="jwt")
+            except AccountUnavailable:
+                raise TokenError("No active account found for this user.", "no_active_account") from None
+            return cls.for_family(family, extra=user_id_claims(user))
 
-        return services.token_for_user(user=user, token_class=cls)
+    @classmethod
+    def for_family(cls, family, *, extra: dict | None = None):
+        """Mint a token of the login `family` (a jwt_demo.models.TokenFamily), dated now, never outliving the login.
+
+        A refresh token is recorded as issued (only a recorded one can be exchanged). Call inside a transaction.
+        """
+        absolute = int(family.absolute_expires_at.timestamp())
+        now = codec.clock()
+        lifetime = getattr(settings, _LIFETIME_SETTINGS.get(cls.token_type, "ACCESS_TOKEN_LIFETIME"))
+        token = cls.for_login(user_id=family.user_id, family=family.id, login_at=family.created.timestamp(),
+                              login_expires_at=absolute, expires_at=min(int(now) + lifetime, absolute), extra=extra)
+        if cls.token_type == REFRESH:
+            claims = token.claims
+            refresh_record(jti=claims.jti, family=family, issued_at=now, expires_at=claims.expires_at)
+        return token
 
     @classmethod
     def for_login(cls, *, user_id: int, family: str, login_at: float | None = None, expires_at: int | None = None,
