@@ -38,6 +38,7 @@ from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
 
+from denylist.simplejwt.claims import api_settings
 from jwt_demo.keys import Key, KeyRing, keyring
 
 ACCESS = "access"
@@ -213,7 +214,8 @@ class TokenLabBackend(TokenBackend):
         typ = TYP.get(payload.get("token_type"))
         if typ is not None:
             headers["typ"] = typ
-        return jwt.encode(claims, key.signing, algorithm=key.algorithm, headers=headers, json_encoder=self.json_encoder)
+        return jwt.encode(claims, key.signing, algorithm=key.algorithm, headers=headers,
+                          json_encoder=self.json_encoder or api_settings().JSON_ENCODER)
 
     # --- verifying ----------------------------------------------------------------------------------------------
     def decode(self, token, verify: bool = True, *, token_types: tuple[str, ...] = _ANY_TYPE) -> dict:
