@@ -201,6 +201,8 @@ JWT_LEEWAY = env_int("JWT_LEEWAY", 0, minimum=0)
 # own classes read the JWT_* and *_LIFETIME settings above whenever they run (a test's `settings` change counts);
 # the values here are copies of them for simplejwt's own code. AUTH_TOKEN_CLASSES stays simplejwt's AccessToken:
 # only the benchmark's reference door (stock JWTAuthentication) reads it, and it must measure stock simplejwt.
+# Every other simplejwt setting is honoured by the door or refused at start-up by a system check that says why
+# (jwt_demo.checks; the table is in docs/simplejwt.md).
 SIMPLE_JWT = {
     "ALGORITHM": JWT_ALGORITHM,
     "SIGNING_KEY": JWT_SIGNING_KEY,
@@ -217,6 +219,7 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "sub",
     "TOKEN_TYPE_CLAIM": "token_type",
     "JTI_CLAIM": "jti",
+    "TOKEN_USER_CLASS": "jwt_demo.principal.TokenUser",
     "TOKEN_OBTAIN_SERIALIZER": "jwt_demo.serializers.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "jwt_demo.serializers.TokenRefreshSerializer",
     "TOKEN_VERIFY_SERIALIZER": "jwt_demo.serializers.TokenVerifySerializer",

@@ -2,26 +2,41 @@
 
 Built on simplejwt's chain of small steps (`get_header` → `get_raw_token` → `get_validated_token` → `get_user`)
 through the revocation store's drop-in class (denylist.simplejwt); Token Lab overrides each step:
-- `get_header` and `get_raw_token`: the strict header rules (printable ASCII, one space, one token);
+- `get_header` and `get_raw_token`: the strict header rules (printable ASCII, one space, one token), on the
+  header `AUTH_HEADER_NAME` names and the schemes `AUTH_HEADER_TYPES` lists, read on every call; both speak bytes,
+  as simplejwt's do (a `str` is taken too);
 - `get_validated_token`: Token Lab's AccessToken, its exact refusal (`detail` and `code`) instead of simplejwt's
   "Given token not valid for any token type", then the revocation check on the claims already parsed;
-- `get_user`: a TokenUser that costs no query until a view needs more than the user's id.
+- `get_user`: simplejwt's `TOKEN_USER_CLASS` built from the validated token; Token Lab names its own TokenUser
+  there, which costs no query until a view needs more than the user's id.
 """
 
 import re
 
+from rest_framework.authentication import HTTP_HEADER_ENCODING
 from rest_framework.exceptions import APIException
 from rest_framework_simplejwt.exceptions import InvalidToken as SimpleJWTInvalidToken
 
 from denylist.simplejwt.authentication import DenylistJWTAuthentication
-from jwt_demo.principal import TokenUser
+from denylist.simplejwt.claims import api_settings
 from jwt_demo.services import claims_revoked
 from jwt_demo.tokens import AccessToken, TokenError
 
 _HEADER = re.compile(r"(?P<scheme>[^ \t]+)(?:(?P<separator>[ \t]+)(?P<credentials>.*))?", re.DOTALL)
-REALM = 'Bearer realm="token-lab"'
+REALM = 'Bearer realm="token-lab"'  # the challenge with the default AUTH_HEADER_TYPES; see `challenge()`
 _PRINTABLE_HEADER = re.compile(r"[\x20-\x7e\t]*")
 _WHITESPACE = re.compile(r"\s")
+
+
+def header_types() -> tuple[str, ...]:
+    """The schemes `AUTH_HEADER_TYPES` accepts (simplejwt takes one string or a sequence of them)."""
+    types = api_settings().AUTH_HEADER_TYPES
+    return (types,) if isinstance(types, str) else tuple(types)
+
+
+def challenge() -> str:
+    """The `WWW-Authenticate` challenge: the first of `AUTH_HEADER_TYPES` (`Bearer` by default) and the realm."""
+    return f'{header_types()[0]} realm="token-lab"'
 
 
 class InvalidToken(SimpleJWTInvalidToken):
@@ -29,7 +44,11 @@ class InvalidToken(SimpleJWTInvalidToken):
 
     def __init__(self, detail: str, code: str = "token_not_valid"):
         super().__init__(detail, code)
-        self.www_authenticate = f'{REALM}, error="invalid_token", error_description="{detail}"'
+        self.www_authenticate = f'{challenge()}, error="invalid_token", error_description="{detail}"'
+
+
+def _bad_header(detail: str) -> InvalidToken:
+    return InvalidToken(f"Invalid Authorization header: {detail}", "bad_authorization_header")
 
 
 class JWTAuthentication(DenylistJWTAuthentication):
@@ -47,33 +66,45 @@ class JWTAuthentication(DenylistJWTAuthentication):
         # simplejwt's constructor resolves the user model for its user lookup; this class never looks a user up.
         pass
 
-    def get_header(self, request) -> str | None:
-        raw = request.META.get("HTTP_AUTHORIZATION")
+    def get_header(self, request) -> bytes | None:
+        """Return the header `AUTH_HEADER_NAME` names (`HTTP_AUTHORIZATION` by default) as bytes, or None."""
+        raw = request.META.get(api_settings().AUTH_HEADER_NAME)
         if raw is None:
             return None
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("ascii")
+            except UnicodeDecodeError:
+                raise _bad_header("it must be printable ASCII.") from None
         # Every character must be printable ASCII or a tab. (Testing the whole string with `isprintable()` and
         # excusing any tab in it let "Bearer\t<token>\x00" through to the token parser.)
         if not _PRINTABLE_HEADER.fullmatch(raw):
-            raise InvalidToken("Invalid Authorization header: it must be printable ASCII.",
-                               "bad_authorization_header")
-        return raw.strip()
+            raise _bad_header("it must be printable ASCII.")
+        return raw.strip().encode(HTTP_HEADER_ENCODING)
 
-    def get_raw_token(self, header: str) -> str | None:
+    def get_raw_token(self, header: bytes | str) -> bytes | None:
+        """Return the token of `<scheme> <token>` for a scheme of `AUTH_HEADER_TYPES` (compared without regard to
+        case, RFC 9110 §11.1), None for another scheme or an empty header; raise InvalidToken when malformed."""
+        if isinstance(header, bytes):
+            try:
+                header = header.decode("ascii")
+            except UnicodeDecodeError:
+                raise _bad_header("it must be printable ASCII.") from None
         match = _HEADER.fullmatch(header)
-        if match is None or match["scheme"].lower() != "bearer":
+        scheme = None if match is None else next(
+            (t for t in header_types() if t.lower() == match["scheme"].lower()), None)
+        if scheme is None:
             return None
         credentials = match["credentials"] or ""
         # RFC 9110 §11.4 / RFC 6750 §2.1: `Bearer 1*SP token`. A tab is not a separator; refusing it (rather than
         # reading past it) keeps every parser on the path from a proxy to here agreeing on what the token is.
         if "\t" in (match["separator"] or ""):
-            raise InvalidToken("Invalid Authorization header: separate Bearer and the token with a space.",
-                               "bad_authorization_header")
+            raise _bad_header(f"separate {scheme} and the token with a space.")
         if not credentials:
-            raise InvalidToken("Invalid Authorization header: no token after Bearer.", "bad_authorization_header")
+            raise _bad_header(f"no token after {scheme}.")
         if _WHITESPACE.search(credentials):
-            raise InvalidToken("Invalid Authorization header: the token must not contain spaces.",
-                               "bad_authorization_header")
-        return credentials
+            raise _bad_header("the token must not contain spaces.")
+        return credentials.encode(HTTP_HEADER_ENCODING)
 
     def get_validated_token(self, raw_token: str) -> AccessToken:
         try:
@@ -87,11 +118,12 @@ class JWTAuthentication(DenylistJWTAuthentication):
     def is_revoked(self, validated_token: AccessToken) -> bool:
         return claims_revoked(validated_token.claims)
 
-    def get_user(self, validated_token: AccessToken) -> TokenUser:
-        return TokenUser(validated_token.claims.user_id)
+    def get_user(self, validated_token: AccessToken):
+        """Return `TOKEN_USER_CLASS(validated_token)` (Token Lab's settings name jwt_demo.principal.TokenUser)."""
+        return api_settings().TOKEN_USER_CLASS(validated_token)
 
     def authenticate_header(self, request) -> str:
-        return REALM
+        return challenge()
 
 
 class InvalidBearerBesideSession(APIException):

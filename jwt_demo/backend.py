@@ -33,10 +33,13 @@ from datetime import timedelta
 
 import jwt
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
 
-from jwt_demo.keys import Key, keyring
+from denylist.simplejwt.claims import api_settings
+from jwt_demo.keys import Key, KeyRing, keyring
 
 ACCESS = "access"
 REFRESH = "refresh"
@@ -85,8 +88,9 @@ class VerifiedTokens:
     in and out, so no caller can alter what is remembered. Safe across threads.
     """
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, ring=keyring):
         self.size = size
+        self.ring = ring
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
@@ -104,7 +108,7 @@ class VerifiedTokens:
         if entry is None:
             return None
         kid, signer, payload = entry
-        if keyring().verifying_key(kid) is not signer:
+        if self.ring().verifying_key(kid) is not signer:
             with self._lock:
                 self._entries.pop(key, None)
             return None
@@ -133,40 +137,67 @@ class TokenLabBackend(TokenBackend):
 
     verified_cache_size = 4096  # tokens remembered as verified, per process (0: verify every time)
 
-    def __init__(self):
-        # simplejwt's constructor captures algorithm, keys, audience, issuer and leeway for the life of the process
-        # (and may build a JWKS client that fetches keys from a URL): all of that is read lazily below instead.
+    def __init__(self, algorithm: str | None = None, signing_key=None, verifying_key="", audience=None,
+                 issuer=None, jwk_url: str | None = None, leeway=None, json_encoder=None):
+        """With no argument (the door's backend), read algorithm, keys, issuer, audience and leeway from the
+        settings on every call. With simplejwt's arguments, pin the ones given to this instance: `algorithm` and
+        its keys (an HMAC secret or PEM text, under the same strength rules), `audience`, `issuer`, `leeway`;
+        what is not given still comes from the settings (`iss` and `aud` are always written and required).
+        `json_encoder` is passed to `jwt.encode`. Raise TokenBackendError for an algorithm or key this server
+        refuses, and for `jwk_url`: keys are never fetched from a URL (RFC 8725 §3.10, RFC 7515 §10)."""
+        # simplejwt's constructor captures its settings for the life of the process (and may build a JWKS client
+        # that fetches keys from a URL): the door's backend reads them lazily instead.
+        if jwk_url:
+            raise TokenBackendError("Token Lab never fetches verifying keys from a URL; list them in "
+                                    "JWT_VERIFYING_KEYS.")
         self.jwks_client = None
-        self.json_encoder = None
-        self.verified = VerifiedTokens(self.verified_cache_size)
+        self.json_encoder = json_encoder
+        self._ring = None
+        if algorithm is not None:
+            try:
+                self._ring = KeyRing.from_material(algorithm, signing_key or verifying_key, verifying_key)
+            except ImproperlyConfigured as exc:
+                raise TokenBackendError(str(exc)) from None
+        self._audience, self._issuer, self._leeway = audience, issuer, leeway
+        # A pinned backend remembers nothing: its keys are not the ring the cache is checked against.
+        self.verified = VerifiedTokens(self.verified_cache_size if self._ring is None else 0, self.keyring)
 
-    # --- settings, read on every use --------------------------------------------------------------------------
+    def keyring(self) -> KeyRing:
+        return self._ring if self._ring is not None else keyring()
+
+    # --- settings, read on every use (unless pinned by the constructor) ----------------------------------------
     @property
     def algorithm(self) -> str:
-        return settings.JWT_ALGORITHM
+        return self._ring.algorithm if self._ring is not None else settings.JWT_ALGORITHM
 
     @property
     def audience(self) -> str:
-        return settings.JWT_AUDIENCE
+        return self._audience if self._audience is not None else settings.JWT_AUDIENCE
 
     @property
     def issuer(self) -> str:
-        return settings.JWT_ISSUER
+        return self._issuer if self._issuer is not None else settings.JWT_ISSUER
 
     @property
     def leeway(self) -> int:
-        return settings.JWT_LEEWAY
+        return self._leeway if self._leeway is not None else settings.JWT_LEEWAY
 
     def get_leeway(self) -> timedelta:
-        return timedelta(seconds=settings.JWT_LEEWAY)
+        leeway = self.leeway
+        if isinstance(leeway, timedelta):
+            return leeway
+        if isinstance(leeway, (int, float)) and not isinstance(leeway, bool):
+            return timedelta(seconds=leeway)
+        raise TokenBackendError(f"Unrecognized type '{type(leeway)}', 'leeway' must be of type int, float or "
+                                "timedelta.")
 
     @property
     def prepared_signing_key(self):
-        return keyring().current.signing
+        return self.keyring().current.signing
 
     @property
     def prepared_verifying_key(self):
-        return keyring().current.verifying
+        return self.keyring().current.verifying
 
     def get_verifying_key(self, token) -> object:
         """Return the verifying key named by the token's `kid`, or raise TokenError: the ring is the only source."""
@@ -177,13 +208,14 @@ class TokenLabBackend(TokenBackend):
     # --- signing ------------------------------------------------------------------------------------------------
     def encode(self, payload: dict) -> str:
         """Sign `payload` with the current key; the header names its `kid` and the `typ` of its `token_type`."""
-        key = keyring().current
-        claims = {**payload, "iss": settings.JWT_ISSUER, "aud": settings.JWT_AUDIENCE}
+        key = self.keyring().current
+        claims = {**payload, "iss": self.issuer, "aud": self.audience}
         headers = {"kid": key.kid}
         typ = TYP.get(payload.get("token_type"))
         if typ is not None:
             headers["typ"] = typ
-        return jwt.encode(claims, key.signing, algorithm=key.algorithm, headers=headers)
+        return jwt.encode(claims, key.signing, algorithm=key.algorithm, headers=headers,
+                          json_encoder=self.json_encoder or api_settings().JSON_ENCODER)
 
     # --- verifying ----------------------------------------------------------------------------------------------
     def decode(self, token, verify: bool = True, *, token_types: tuple[str, ...] = _ANY_TYPE) -> dict:
@@ -211,7 +243,7 @@ class TokenLabBackend(TokenBackend):
         for segment in segments:
             canonical_segment(segment)
         header = self._header(segments[0])
-        expected_alg = settings.JWT_ALGORITHM
+        expected_alg = self.algorithm
         if header.get("alg") != expected_alg:
             raise TokenError(f"Token algorithm is not allowed; this server accepts {expected_alg} only.")
         if any(name in header for name in _FORBIDDEN_HEADERS):
@@ -224,8 +256,7 @@ class TokenLabBackend(TokenBackend):
             # Time claims are checked by the token classes, against the codec's clock and with exact types;
             # PyJWT's own checks would read the wall clock and accept `true` as the NumericDate 1.
             payload = jwt.decode(
-                token, key.verifying, algorithms=[expected_alg], audience=settings.JWT_AUDIENCE,
-                issuer=settings.JWT_ISSUER,
+                token, key.verifying, algorithms=[expected_alg], audience=self.audience, issuer=self.issuer,
                 options={"require": ["exp", "iat", "jti", "sub", "iss", "aud"], "verify_sub": True,
                          "verify_jti": True, "verify_exp": False, "verify_nbf": False, "verify_iat": False,
                          "verify_signature": verify},
@@ -249,7 +280,7 @@ class TokenLabBackend(TokenBackend):
 
     def _key(self, header: dict) -> Key:
         kid = header.get("kid")
-        key = keyring().verifying_key(kid) if isinstance(kid, str) else None
+        key = self.keyring().verifying_key(kid) if isinstance(kid, str) else None
         if key is None:
             raise TokenError("Token was signed with an unknown key.")
         return key

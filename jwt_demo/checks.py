@@ -1,11 +1,13 @@
-"""Deployment checks (`manage.py check --deploy`) of the JWT door: its keys and its token policy.
+"""System checks of the JWT door: its keys and its token policy (deployment checks), and simplejwt's settings.
 
-Registered with `deploy=True` (in this app's `ready()`), so they run under `--deploy` only; `--fail-level WARNING`
+The key and policy checks are registered with `deploy=True` (in this app's `ready()`), so they run under
+`--deploy` only; `check_simplejwt_settings` runs at every start; `--fail-level WARNING`
 in CI makes every one of them blocking.
 """
 
 import math
 from collections import Counter
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -82,3 +84,100 @@ def check_token_policy(app_configs=None, **kwargs):
     return warnings
 
 
+
+
+# --- simplejwt's settings (checked at every start, not only under --deploy) ---------------------------------------
+# The JWT door is simplejwt's classes, so a simplejwt user's `SIMPLE_JWT` either works or is refused here, by name
+# and with the reason: nothing is silently ignored. Honoured: AUTH_HEADER_NAME, AUTH_HEADER_TYPES, USER_ID_FIELD
+# and USER_ID_CLAIM (beside `sub`), TOKEN_USER_CLASS, UPDATE_LAST_LOGIN, JSON_ENCODER, ROTATE_REFRESH_TOKENS (on),
+# CHECK_USER_IS_ACTIVE (on) and the TOKEN_{OBTAIN,REFRESH,VERIFY}_SERIALIZER paths (read per request).
+
+# simplejwt settings the door takes from its own settings (read on every call, environment variables in
+# config/settings.py): SIMPLE_JWT may repeat them for simplejwt's own code, but must not disagree.
+MIRRORED = {
+    "ALGORITHM": ("JWT_ALGORITHM", lambda value: value),
+    "SIGNING_KEY": ("JWT_SIGNING_KEY", lambda value: value),
+    "AUDIENCE": ("JWT_AUDIENCE", lambda value: value),
+    "ISSUER": ("JWT_ISSUER", lambda value: value),
+    "LEEWAY": ("JWT_LEEWAY", lambda value: value.total_seconds() if isinstance(value, timedelta) else value),
+    "ACCESS_TOKEN_LIFETIME": ("ACCESS_TOKEN_LIFETIME", lambda value: value.total_seconds()),
+    "REFRESH_TOKEN_LIFETIME": ("REFRESH_TOKEN_LIFETIME", lambda value: value.total_seconds()),
+}
+
+# simplejwt settings the door refuses unless they keep simplejwt's default, and why.
+_SLIDING = ("Token Lab serves no sliding tokens: a sliding token is its own refresh token, so it has no rotation, "
+            "no reuse detection and no login family to revoke.")
+REFUSED = {
+    "VERIFYING_KEY": "verifying keys come from JWT_SIGNING_KEY and JWT_VERIFYING_KEYS, chosen by `kid` (key "
+                     "rotation without downtime); set those instead.",
+    "JWK_URL": "Token Lab never fetches verifying keys from a URL (RFC 8725 §3.10): a key server that can be "
+               "spoofed or reached by an attacker decides what verifies. List the keys in JWT_VERIFYING_KEYS.",
+    "ROTATE_REFRESH_TOKENS": "rotation with reuse detection (RFC 9700 §4.14.2) is how the door ends a stolen "
+                             "refresh token; a refresh token that never changes could be replayed until it expires.",
+    "BLACKLIST_AFTER_ROTATION": "simplejwt's token_blacklist stores every refresh token whole (a table of live "
+                                "credentials); the door records rotation by `jti` and a rotated token is dead already.",
+    "AUTH_TOKEN_CLASSES": "the door accepts its own AccessToken only (header typ at+jwt, RFC 8725 §3.11); this "
+                          "setting is read by the benchmark's stock reference door, which measures stock simplejwt.",
+    "TOKEN_TYPE_CLAIM": "the `token_type` claim is bound to the header `typ` and read by every verifier of Token "
+                        "Lab's tokens (service B, the inspector); it cannot be renamed.",
+    "JTI_CLAIM": "revocation keys on `jti` (RFC 7519 §4.1.7), in the store and in every verifier; it cannot be "
+                 "renamed.",
+    "USER_AUTHENTICATION_RULE": "logins are admitted by accounts.admission (active account, no cut-off during the "
+                                "password check) on every door alike; a rule for one door would split them.",
+    "CHECK_USER_IS_ACTIVE": "an inactive user never logs in, and deactivation ends every token (a database cut-off); "
+                            "it cannot be switched off.",
+    "CHECK_REVOKE_TOKEN": "a password change already ends every token through the user's cut-off, with no user "
+                          "query per request; this option would add one and put a digest of the password hash in "
+                          "every token (sensitive data in the payload).",
+    "REVOKE_TOKEN_CLAIM": "CHECK_REVOKE_TOKEN is refused (see it), so no token carries this claim.",
+    "SLIDING_TOKEN_REFRESH_EXP_CLAIM": _SLIDING,
+    "SLIDING_TOKEN_LIFETIME": _SLIDING,
+    "SLIDING_TOKEN_REFRESH_LIFETIME": _SLIDING,
+    "SLIDING_TOKEN_OBTAIN_SERIALIZER": _SLIDING,
+    "SLIDING_TOKEN_REFRESH_SERIALIZER": _SLIDING,
+    "TOKEN_BLACKLIST_SERIALIZER": "the door has no blacklist endpoint: POST /jwt/logout/ ends a login (its family) "
+                                  "and /jwt/logout-all/ every login of the user.",
+}
+# The value each refused setting may keep, where it is not simplejwt's default: the door always rotates.
+ACCEPTED = {"ROTATE_REFRESH_TOKENS": True}
+HONOURED = {"AUTH_HEADER_NAME", "AUTH_HEADER_TYPES", "USER_ID_FIELD", "USER_ID_CLAIM", "TOKEN_USER_CLASS",
+            "UPDATE_LAST_LOGIN", "JSON_ENCODER", "TOKEN_OBTAIN_SERIALIZER", "TOKEN_REFRESH_SERIALIZER",
+            "TOKEN_VERIFY_SERIALIZER"}
+# Claims of every Token Lab token: USER_ID_CLAIM may not name one of them.
+RESERVED_CLAIMS = {"iss", "aud", "jti", "fam", "iat", "exp", "nbf", "auth_time", "token_type"}
+
+
+@register(Tags.security)
+def check_simplejwt_settings(app_configs=None, **kwargs):
+    """Refuse, by name and with the reason, every `SIMPLE_JWT` entry the JWT door would not honour."""
+    from django.contrib.auth import get_user_model
+    from rest_framework_simplejwt.settings import DEFAULTS
+
+    configured = getattr(settings, "SIMPLE_JWT", None) or {}
+    errors = []
+
+    def refuse(name: str, why: str) -> None:
+        errors.append(Error(f"SIMPLE_JWT['{name}'] is not supported by Token Lab's JWT door: {why}",
+                            hint="Remove it from SIMPLE_JWT (docs/simplejwt.md lists every setting).",
+                            id="tokenlab.E024"))
+
+    for name, value in configured.items():
+        if name in MIRRORED:
+            # Copies of Token Lab's own settings for simplejwt's code (the benchmark's stock door); the door reads
+            # the JWT_* settings. Not compared here: tests and key rotation change JWT_* alone, on purpose.
+            continue
+        if name in REFUSED:
+            if value != ACCEPTED.get(name, DEFAULTS.get(name)):
+                refuse(name, REFUSED[name])
+        elif name not in HONOURED:
+            errors.append(Error(f"SIMPLE_JWT['{name}'] is not a setting of djangorestframework-simplejwt.",
+                                hint="A misspelt setting would be ignored; correct or remove it.", id="tokenlab.E025"))
+    claim = configured.get("USER_ID_CLAIM", DEFAULTS["USER_ID_CLAIM"])
+    field = configured.get("USER_ID_FIELD", DEFAULTS["USER_ID_FIELD"])
+    if claim in RESERVED_CLAIMS:
+        refuse("USER_ID_CLAIM", f"`{claim}` is a claim Token Lab writes itself; name another claim (or `sub`).")
+    elif claim == "sub" and field != get_user_model()._meta.pk.attname:
+        refuse("USER_ID_FIELD", "with USER_ID_CLAIM `sub`, the field must be the primary key: `sub` is the key "
+                                "the revocation store and every verifier know users by. Name another USER_ID_CLAIM "
+                                "to carry this field beside `sub`.")
+    return errors

@@ -5,7 +5,7 @@ from rest_framework import exceptions, status
 
 from accounts.network import client_ip, user_agent
 from jwt_demo import serializers, services
-from jwt_demo.authentication import REALM
+from jwt_demo.authentication import challenge
 from jwt_demo.throttling import RefreshThrottled
 from jwt_demo.tokens import TokenError
 
@@ -18,7 +18,7 @@ class TokenRejected(exceptions.APIException):
 
     def __init__(self, error: TokenError):
         super().__init__(error.detail, error.code)
-        self.www_authenticate = f'{REALM}, error="invalid_token"'
+        self.www_authenticate = f'{challenge()}, error="invalid_token"'
 
 
 class NoStoreMixin:

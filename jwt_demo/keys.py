@@ -112,6 +112,10 @@ def _pem_key(location: str, algorithm: str, *, need_private: bool) -> Key:
         data = path.read_bytes()
     except OSError as exc:
         raise ImproperlyConfigured(f"Cannot read the {algorithm} key file {location}: {exc.strerror}.") from None
+    return _pem_data(data, algorithm, need_private=need_private, location=location)
+
+
+def _pem_data(data: bytes, algorithm: str, *, need_private: bool, location: str = "The key") -> Key:
     private = None
     try:
         private = load_pem_private_key(data, password=None)
@@ -152,6 +156,31 @@ class KeyRing:
             self.by_kid.setdefault(key.kid, key)
         self.legacy_kids = {key.legacy_kid: key for key in reversed(self.by_kid.values())
                             if key.legacy_kid is not None and key.legacy_kid not in self.by_kid}
+
+    @classmethod
+    def from_material(cls, algorithm: str, signing_key: str | bytes, verifying_key: str | bytes = "") -> "KeyRing":
+        """Build a ring from key material itself (simplejwt's `TokenBackend(algorithm, signing_key, verifying_key)`:
+        an HMAC secret, or PEM text) rather than from settings; the same strength rules apply."""
+        if algorithm not in ASYMMETRIC | {"HS256"}:
+            raise ImproperlyConfigured(f"{algorithm} is not an algorithm Token Lab signs with (HS256, RS256, ES256, "
+                                       "EdDSA).")
+        ring = cls.__new__(cls)
+        ring.algorithm = algorithm
+
+        def as_bytes(value) -> bytes:
+            return value if isinstance(value, bytes) else str(value).encode()
+
+        if algorithm in ASYMMETRIC:
+            ring.current = _pem_data(as_bytes(signing_key), algorithm, need_private=True)
+            extra = [_pem_data(as_bytes(verifying_key), algorithm, need_private=False)] if verifying_key else []
+        else:
+            secret = signing_key.decode() if isinstance(signing_key, bytes) else str(signing_key or "")
+            ring.current = _hmac_key(secret)
+            extra = []
+        ring.by_kid = {ring.current.kid: ring.current}
+        for key in extra:
+            ring.by_kid.setdefault(key.kid, key)
+        return ring
 
     def verifying_key(self, kid: str) -> Key | None:
         """Return the key with this `kid` (or this legacy short `kid`), or None: an unknown kid is never looked up

@@ -3,21 +3,25 @@
 import logging
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from accounts.admission import LoginRefused, login_admit, login_instant
-from accounts.models import AuthEvent, ms_datetime
+from accounts.models import AuthEvent
 from accounts.services import auth_event_record
 from denylist import revocation
 from denylist.entries import Query
+from denylist.simplejwt.claims import api_settings
 from jwt_demo import tokens
+from jwt_demo.families import AccountUnavailable, login_start
 from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.throttling import refresh_throttle
-from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, new_id
+from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, user_id_claims
+
+__all__ = ["AccountUnavailable", "TokenPair", "claims_revoked", "family_revoke", "refresh_claims_revoked",
+           "refresh_token_logout", "token_logout", "token_pair_issue", "token_refresh", "token_verify"]
 
 logger = logging.getLogger("tokenlab.jwt")
 
@@ -37,26 +41,11 @@ def _now() -> datetime:
     return datetime.fromtimestamp(codec.clock(), tz=UTC)
 
 
-def _issue(*, user_id: int, family: TokenFamily) -> TokenPair:
+def _issue(*, user_id: int, family: TokenFamily, extra: dict) -> TokenPair:
     """Mint a refresh token (recorded by jti) and an access token of `family`, neither outliving the login."""
-    now = codec.clock()
-    absolute = int(family.absolute_expires_at.timestamp())
-    refresh = tokens.RefreshToken.for_login(
-        user_id=user_id, family=family.id, login_at=family.created.timestamp(), login_expires_at=absolute,
-        expires_at=min(int(now) + settings.REFRESH_TOKEN_LIFETIME, absolute),
-    )
-    refresh_claims = refresh.claims
-    RefreshToken.objects.create(
-        jti=refresh_claims.jti, family=family, issued_at=_now(),
-        expires_at=datetime.fromtimestamp(refresh_claims.expires_at, tz=UTC),
-    )
+    refresh = tokens.RefreshToken.for_family(family, extra=extra)
     access = refresh.access_token
-    return TokenPair(str(access), str(refresh), access.claims, refresh_claims)
-
-
-class AccountUnavailable(Exception):
-    """The login was refused (accounts.admission): the account was deleted, deactivated, given a new password or
-    logged out everywhere while its password was being checked. No token is issued."""
+    return TokenPair(str(access), str(refresh), access.claims, refresh.claims)
 
 
 def _lock_active_user(user_id: int) -> bool:
@@ -78,18 +67,9 @@ def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_age
     cut-offs are compared with; the login's absolute lifetime counts from it too. The login is admitted under
     the user's row lock, in this transaction: raise AccountUnavailable when it is refused.
     """
-    at_ms = login_instant(user, issued_at_ms=math.floor(codec.clock() * 1000))
-    try:
-        login_admit(user=user, at_ms=at_ms)
-    except LoginRefused:
-        raise AccountUnavailable() from None
-    created = ms_datetime(at_ms)
-    family = TokenFamily.objects.create(
-        id=new_id(), user=user, door=door, created=created,
-        absolute_expires_at=created + timedelta(seconds=settings.REFRESH_ABSOLUTE_LIFETIME),
-        user_agent=user_agent[:300], ip=ip,
-    )
-    return _issue(user_id=user.pk, family=family)
+    family = login_start(user=user, now_ms=math.floor(codec.clock() * 1000), door=door, ip=ip,
+                         user_agent=user_agent)
+    return _issue(user_id=user.pk, family=family, extra=user_id_claims(user))
 
 
 def claims_revoked(claims: Claims) -> bool:
@@ -138,7 +118,9 @@ def token_refresh(*, refresh: object) -> TokenPair:
         if won and active and family is not None and family.revoked_at is None and family.absolute_expires_at > now:
             family.last_refreshed = now
             family.save(update_fields=["last_refreshed"])
-            pair = _issue(user_id=claims.user_id, family=family)
+            claim = api_settings().USER_ID_CLAIM
+            extra = {claim: claims.raw[claim]} if claim != "sub" and claim in claims.raw else {}
+            pair = _issue(user_id=claims.user_id, family=family, extra=extra)
             outcome = "rotated"
         elif not won:
             row = RefreshToken.objects.filter(jti=claims.jti, family_id=claims.family).first()

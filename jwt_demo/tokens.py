@@ -24,12 +24,15 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
+from django.db import transaction
 from rest_framework_simplejwt import tokens as simplejwt
 
+from denylist.simplejwt.claims import api_settings
 from jwt_demo.backend import ACCESS, MAX_HEADER_SEGMENT, REFRESH, TYP, TokenError, token_backend
+from jwt_demo.families import AccountUnavailable, login_start, refresh_record
 
 __all__ = ["ACCESS", "MAX_HEADER_SEGMENT", "REFRESH", "TYP", "AccessToken", "Claims", "RefreshToken", "TokenCodec",
-           "TokenError", "UntypedToken", "codec", "new_id"]
+           "TokenError", "UntypedToken", "codec", "new_id", "user_id_claims"]
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _MAX_NUMERIC_DATE = 10**12  # about the year 33658: bounds every arithmetic on time claims
@@ -77,6 +80,21 @@ def claims_of(payload: dict) -> Claims:
                   login_at_ms=math.floor(round(auth_time * 1000, 3)), expires_at=exp, raw=payload)
 
 
+def user_id_claims(user) -> dict:
+    """Return the claim simplejwt's `USER_ID_CLAIM` names, holding the user's `USER_ID_FIELD`, unless it is `sub`.
+
+    `sub` is always the primary key, as a string (RFC 7519 §4.1.2): the revocation store and every verifier key
+    users by it. A project that names another claim gets it beside `sub`, as simplejwt's `for_user` writes it (an
+    integer stays one, anything else becomes a string); `sub` with another field is refused at start-up
+    (jwt_demo.checks).
+    """
+    api = api_settings()
+    if api.USER_ID_CLAIM == "sub":
+        return {}
+    value = getattr(user, api.USER_ID_FIELD)
+    return {api.USER_ID_CLAIM: value if isinstance(value, int) and not isinstance(value, bool) else str(value)}
+
+
 def _milliseconds(seconds: float) -> float:
     return math.floor(seconds * 1000) / 1000
 
@@ -103,6 +121,9 @@ class TokenLabToken(simplejwt.Token):
 
     def __init__(self, token=None, verify: bool = True):
         # Not simplejwt's __init__: it reads the wall clock and flattens backend errors into "Token is invalid".
+        # Its one guard is kept: a subclass that names no type or lifetime is a TokenError, not an AttributeError.
+        if getattr(self, "token_type", None) is None or getattr(self, "lifetime", None) is None:
+            raise TokenError("Cannot create token with no type or lifetime.")
         self.token = token
         self.now = codec.clock()
         if token is not None:
@@ -157,15 +178,23 @@ class TokenLabToken(simplejwt.Token):
         payload = self.payload
         now = self.now if current_time is None else current_time.timestamp()
         leeway = settings.JWT_LEEWAY
-        exp, iat, nbf = payload[claim], payload["iat"], payload.get("nbf", 0)
-        if not _is_number(nbf):
+        # Every claim read here is checked first: a missing or ill-typed one is a TokenError (simplejwt's contract),
+        # never a KeyError or a TypeError.
+        if claim not in payload:
+            raise TokenError(f"Token has no '{claim}' claim.")
+        exp, iat, nbf, auth_time = payload[claim], payload.get("iat"), payload.get("nbf", 0), payload.get("auth_time")
+        if not all(_is_number(value) for value in (exp, iat, nbf, auth_time)):
             raise TokenError("Token claims are malformed.")
-        # The lifetime of the type the token is (an untyped token may be either), not of the class decoding it.
-        if exp - iat > getattr(settings, _LIFETIME_SETTINGS[payload["token_type"]]):
+        # The lifetime of the type the token is (an untyped token may be either), not of the class decoding it; a
+        # type this server never issues has none, and is refused.
+        lifetime = _LIFETIME_SETTINGS.get(payload.get("token_type"))
+        if lifetime is None:
+            raise TokenError("Token has the wrong type for this endpoint.")
+        if exp - iat > getattr(settings, lifetime):
             raise TokenError("Token lifetime exceeds what this server issues.")
         # Rotation never keeps a login alive past its absolute lifetime; a token claiming an older login was not
         # minted here.
-        if iat - payload["auth_time"] > settings.REFRESH_ABSOLUTE_LIFETIME + leeway:
+        if iat - auth_time > settings.REFRESH_ABSOLUTE_LIFETIME + leeway:
             raise TokenError("Token belongs to a login older than this server allows.", "token_expired")
         if now >= exp + leeway:
             raise TokenError("Token is expired.", "token_expired")
@@ -174,8 +203,36 @@ class TokenLabToken(simplejwt.Token):
 
     @classmethod
     def for_user(cls, user):
-        """Start a new login for `user` (simplejwt's entry point); Token Lab's services use `for_login`."""
-        return cls.for_login(user_id=user.pk, family=new_id())
+        """Start a new login for `user` and return its first token of this class (simplejwt's entry point).
+
+        The login is recorded as a login through the door is: a token family (jwt_demo.families) dated now and
+        admitted under the user's row lock, and for a refresh token its row, so the token refreshes through
+        `/jwt/token/refresh/` with rotation, reuse detection and the login's absolute lifetime, and logout or
+        log-out-everywhere ends it. Raise TokenError when the account may not log in (inactive, or a cut-off at
+        this instant).
+        """
+        with transaction.atomic():
+            try:
+                family = login_start(user=user, now_ms=math.floor(codec.clock() * 1000), door="jwt")
+            except AccountUnavailable:
+                raise TokenError("No active account found for this user.", "no_active_account") from None
+            return cls.for_family(family, extra=user_id_claims(user))
+
+    @classmethod
+    def for_family(cls, family, *, extra: dict | None = None):
+        """Mint a token of the login `family` (a jwt_demo.models.TokenFamily), dated now, never outliving the login.
+
+        A refresh token is recorded as issued (only a recorded one can be exchanged). Call inside a transaction.
+        """
+        absolute = int(family.absolute_expires_at.timestamp())
+        now = codec.clock()
+        lifetime = getattr(settings, _LIFETIME_SETTINGS.get(cls.token_type, "ACCESS_TOKEN_LIFETIME"))
+        token = cls.for_login(user_id=family.user_id, family=family.id, login_at=family.created.timestamp(),
+                              login_expires_at=absolute, expires_at=min(int(now) + lifetime, absolute), extra=extra)
+        if cls.token_type == REFRESH:
+            claims = token.claims
+            refresh_record(jti=claims.jti, family=family, issued_at=now, expires_at=claims.expires_at)
+        return token
 
     @classmethod
     def for_login(cls, *, user_id: int, family: str, login_at: float | None = None, expires_at: int | None = None,

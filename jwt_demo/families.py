@@ -1,0 +1,50 @@
+"""Token families: start a login (admitted, dated, recorded) and record each refresh token issued in it.
+
+Below both the token classes (`for_user` starts a login here) and the door's services (logins and rotation):
+it mints nothing and reads no clock; callers pass the instant.
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import update_last_login
+
+from accounts.admission import LoginRefused, login_admit, login_instant
+from accounts.models import ms_datetime
+from denylist.simplejwt.claims import api_settings
+from jwt_demo.models import RefreshToken, TokenFamily
+
+
+class AccountUnavailable(Exception):
+    """The login was refused (accounts.admission): the account was deleted, deactivated, given a new password or
+    logged out everywhere while its password was being checked. No token is issued."""
+
+
+def login_start(*, user, now_ms: int, door: str, ip: str | None = None, user_agent: str = "") -> TokenFamily:
+    """Admit a login of `user` under its row lock and record its token family; raise AccountUnavailable.
+
+    Call inside a transaction. The family is dated at the login instant (accounts.admission): when the password
+    check that returned `user` began, or `now_ms` for a login made without one. Honours simplejwt's
+    `UPDATE_LAST_LOGIN` (off in Token Lab's settings: a write per login), as simplejwt's login serializer does.
+    """
+    at_ms = login_instant(user, issued_at_ms=now_ms)
+    try:
+        login_admit(user=user, at_ms=at_ms)
+    except LoginRefused:
+        raise AccountUnavailable() from None
+    created = ms_datetime(at_ms)
+    family = TokenFamily.objects.create(
+        id=uuid.uuid4().hex, user=user, door=door, created=created,
+        absolute_expires_at=created + timedelta(seconds=settings.REFRESH_ABSOLUTE_LIFETIME),
+        user_agent=user_agent[:300], ip=ip,
+    )
+    if api_settings().UPDATE_LAST_LOGIN:
+        update_last_login(None, user)
+    return family
+
+
+def refresh_record(*, jti: str, family: TokenFamily, issued_at: float, expires_at: int) -> None:
+    """Record that the refresh token `jti` of `family` was issued: only a recorded token can be exchanged."""
+    RefreshToken.objects.create(jti=jti, family=family, issued_at=datetime.fromtimestamp(issued_at, tz=UTC),
+                                expires_at=datetime.fromtimestamp(expires_at, tz=UTC))
