@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DEBUG ?= 1
 
-.PHONY: run test install install-dev lint check serve bench clean
+.PHONY: run test install install-dev upstream lint check serve bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+## The upstream suites the tests run against Token Lab's classes (Django's session tests, simplejwt's tests), from
+## the sdists of the pinned versions, into .upstream/ (never committed). Quick once done.
+upstream: install-dev
+	PYTHON=$(PY) .ci/upstream-suites
+	PYTHON=$(PY) .ci/upstream-simplejwt
+
 ## Run the whole test suite. Uses PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, SQLite otherwise.
-test: install-dev
+test: install-dev upstream
 	DEBUG=0 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
