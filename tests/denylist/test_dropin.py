@@ -204,6 +204,13 @@ def test_a_hasher_upgrade_at_login_ends_nothing(stock):
     assert (upgrade["cutoff_moved"], upgrade["permits_left"]) == (False, 0)
     assert stock["steps"]["login-upgrades-hash"] == OK
     assert stock["steps"]["token-from-before-upgrade"] == stock["steps"]["refresh-from-before-upgrade"] == OK
+    assert stock["async_upgrade"] == {"checked": True, "hash": upgrade["preferred"], "cutoff_moved": False}
+    assert stock["steps"]["token-from-before-async-upgrade"] == OK
+
+
+def test_a_new_password_saved_during_a_password_check_is_no_re_hash(stock):
+    assert stock["steps"]["password-changed-inside-a-check"] == REVOKED
+    assert stock["delays"]["password-changed-inside-a-check"] < 0.5
 
 
 def test_the_check_costs_one_round_trip_and_reads_no_user(stock):

@@ -23,6 +23,7 @@ PATIENCE = 8.0
 
 def main() -> None:
     django.setup()
+    from asgiref.sync import async_to_sync
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
@@ -33,6 +34,7 @@ def main() -> None:
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from denylist import revocation, triggers
+    from denylist import users as account_receivers
     from denylist.models import PasswordRehash, Revocation
     from denylist.simplejwt.serializers import TokenObtainPairSerializer
 
@@ -44,7 +46,7 @@ def main() -> None:
     steps = report["steps"]
     shared = make_password(PASSWORD)  # one hash for every account: hashing is the slow part of this run
     users = {name: User.objects.create(username=name, password=shared)
-             for name in ["ada", "bob", "cy", "dan", "eve", "fay", "gus", "ian", "joe"]}
+             for name in ["ada", "bob", "cy", "dan", "eve", "fay", "gus", "ian", "joe", "kim", "lee"]}
     client = Client()
 
     def call(name, method, path, body=None, access=None):
@@ -165,6 +167,30 @@ def main() -> None:
         "permits_left": PasswordRehash.objects.count()}
     whoami("token-from-before-upgrade", before_upgrade)
     refresh("refresh-from-before-upgrade", before_upgrade)
+
+    # The same upgrade through acheck_password (asave() in a thread of sync_to_async).
+    User.objects.filter(username="kim").update(password=legacy)
+    time.sleep(0.01)
+    kim = User.objects.get(username="kim")
+    kims = TokenObtainPairSerializer.get_token(kim)
+    kims = {"access": str(kims.access_token), "refresh": str(kims)}
+    cutoff_before = revocation.user_cutoff_ms(kim.pk)
+    report["async_upgrade"] = {"checked": async_to_sync(kim.acheck_password)(PASSWORD),
+                               "hash": User.objects.get(pk=kim.pk).password.split("$")[:2],
+                               "cutoff_moved": revocation.user_cutoff_ms(kim.pk) != cutoff_before}
+    whoami("token-from-before-async-upgrade", kims)
+
+    # A save of the password inside a password check is no re-hash unless the new hash verifies that password:
+    # a hook that sets another password while the old one is being checked ends every token.
+    lee = login("login-lee", "lee")
+    user = User.objects.get(username="lee")
+    token = account_receivers._checking.set((user, PASSWORD))
+    try:
+        user.set_password(NEW_PASSWORD)
+        user.save(update_fields=["password"])
+    finally:
+        account_receivers._checking.reset(token)
+    refused_after("password-changed-inside-a-check", lee)
 
     # --- The hot path: one revocation check per request, no user row; with Redis, one command and no query. ---
     fresh = login("login-hot", "bob")
