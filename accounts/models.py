@@ -1,9 +1,10 @@
 """Token Lab's user model and the auth-event log.
 
 "Every credential of this user dies" when the password hash changes, the account turns inactive, or it is
-deleted. The last word is the database's: triggers on the user table (`denylist.triggers`, installed by this
-app's migrations on PostgreSQL and SQLite) write the user's cut-off whatever program makes the change — raw SQL,
-another program, an ORM form nobody listed — and a trigger of the session door ends the user's session rows.
+deleted. The last word is the database's: triggers on the user table (`denylist.triggers`, installed on the table
+of AUTH_USER_MODEL by denylist's migrations, PostgreSQL and SQLite) write the user's cut-off whatever program makes
+the change — raw SQL, another program, an ORM form nobody listed — and a trigger of the session door ends the
+user's session rows.
 
 The model adds what a trigger cannot: it tells the Redis copy of the revocation store at once (0 requests of
 delay instead of one lease), records the auth event and the history of ends, and lets the session door end what
@@ -28,6 +29,7 @@ from django.dispatch import receiver
 
 from accounts.signals import credentials_revoked
 from denylist import revocation
+from denylist.models import PasswordRehash
 
 # Which door (or "admin") is changing the account, for the auth event the model records. Paths that set nothing
 # (the shell, `manage.py changepassword`, the admin's change forms) are recorded with door "".
@@ -202,6 +204,9 @@ class User(AbstractUser):
     """
 
     objects = TokenLabUserManager()
+    # Every ORM path above compares the rows, locked, and writes its own re-hash permits: denylist's generic
+    # receivers on AUTH_USER_MODEL (denylist.users) stay unconnected.
+    ends_credentials_itself = True
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -255,8 +260,9 @@ class User(AbstractUser):
             # sees what it is really changing, and two concurrent saves cannot both miss the change.
             before = type(self)._base_manager.db_manager(using).filter(pk=self.pk)._locked_states()
             if self._rehash_only and before and before[self.pk][0] != self.password:
-                # Tell the database's trigger that this new hash is the same password (denylist.triggers).
-                PasswordRehash.objects.using(using).create(user_id=self.pk, password=self.password)
+                # Tell the database's trigger that this change of hash re-encodes the same password (denylist.triggers).
+                PasswordRehash.objects.using(using).create(user_id=self.pk, previous=before[self.pk][0],
+                                                           password=self.password)
             super().save(*args, **kwargs)
             credentials_follow(before, [(self.pk, self.password, self.is_active, self.get_username())], user=self,
                                rehash_only=self._rehash_only)
@@ -342,16 +348,3 @@ class LoginEnd(models.Model):
                                   by=by if by is not None and by.pk else None,
                                   by_username=by.get_username()[:150] if by is not None else "")
 
-
-class PasswordRehash(models.Model):
-    """A permit: the next change of this user's hash to `password` re-encodes the same password.
-
-    Written by `User.save()` just before Django's re-hash at login is saved, and consumed by the database's
-    trigger (`denylist.triggers`) in the same transaction, so that a hasher upgrade ends no credential.
-    """
-
-    user_id = models.BigIntegerField(db_index=True)
-    password = models.CharField(max_length=128)
-
-    def __str__(self) -> str:
-        return f"re-hash permit of {self.user_id}"

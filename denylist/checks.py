@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from denylist import conf
-from denylist.triggers import CUTOFF_HORIZON_DAYS
+from denylist.triggers import CUTOFF_HORIZON_DAYS, integer_key
 
 MAX_REDIS_SOCKET_TIMEOUT = 5.0
 
@@ -46,3 +46,17 @@ def check_cutoff_horizon(app_configs=None, **kwargs):
         "by the database (a password or active flag changed outside Token Lab) is kept: such a cut-off would be "
         "purged while credentials it ends could still be presented.",
         hint="Shorten SESSION_COOKIE_AGE or the token lifetimes.", id="tokenlab.E022")]
+
+
+@register(Tags.security, Tags.models)
+def check_user_key(app_configs=None, **kwargs):
+    """A user's cut-off is keyed by an integer id: the triggers and receivers that write it need an integer key."""
+    from django.contrib.auth import get_user_model
+
+    if integer_key(get_user_model()):
+        return []
+    return [Warning(
+        f"{settings.AUTH_USER_MODEL}'s primary key is not an integer: no cut-off is written when a user's password "
+        "changes or the account is deactivated or deleted, so their access tokens live until they expire.",
+        hint="The revocation store keys users by integer id (Revocation.user_id): use an integer key.",
+        id="tokenlab.W023")]

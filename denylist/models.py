@@ -40,3 +40,20 @@ class Revocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key}"
+
+
+class PasswordRehash(models.Model):
+    """A permit: the change of this user's stored hash from `previous` to `password` re-encodes one password.
+
+    Written just before Django's re-hash of a correct password at login is saved (by `denylist.users` for any user
+    model, or by a user model that declares it ends credentials itself), and consumed by the database's trigger
+    (`denylist.triggers`), so that a hasher upgrade ends no credential. The trigger honours it for that exact
+    change only; any change of the user's hash deletes every permit of the user.
+    """
+
+    user_id = models.BigIntegerField(db_index=True)
+    previous = models.CharField(max_length=128, help_text="The hash stored before the re-encoding.")
+    password = models.CharField(max_length=128, help_text="The new hash: the same password, re-encoded.")
+
+    def __str__(self) -> str:
+        return f"re-hash permit of {self.user_id}"

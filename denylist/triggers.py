@@ -18,9 +18,19 @@ writing the same change in one transaction agree: the later instant wins. Reacti
 and revives nothing.
 
 Re-hash permits. Django re-encodes a correct password with a stronger hasher at login; the hash changes, the
-password does not, and nothing should end. The application says so by inserting a row (user id, new hash) into
-the permit table in the same transaction, before the `UPDATE`; the trigger consumes it. Another program could
-forge a permit, but a program that can write the user table can do anything to it anyway.
+password does not, and nothing should end. The application says so by inserting a row (user id, the hash it
+replaces, the new hash) into the permit table (`denylist.models.PasswordRehash`) before the `UPDATE`; the trigger
+honours it only for that exact change — from that stored hash to that new one — and any change of the user's hash
+consumes every permit of the user. A permit names a re-encoding, never "the next change": a write that finds
+another hash stored than the permit's (a password changed meanwhile) ends credentials. Another program could forge
+a permit, but a program that can write the user table can do anything to it anyway.
+
+Where they are installed. `denylist`'s migration 0002 installs them on the table of `settings.AUTH_USER_MODEL`
+(whichever project: Token Lab's `accounts.User` or `auth.User` of a stock project), and after every `migrate`
+that applied something, `reinstall_after_migrate` installs them again from the final state of the user model:
+SQLite rebuilds a table to alter it (a new table copied, the old one dropped with its triggers), and a column
+renamed or added later must be watched too. A user model whose primary key is not an integer is not supported
+(the store keys users by integer id); `denylist.checks` says so.
 
 The cut-off entry's expiry: every credential issued before the cut-off has expired `CUTOFF_HORIZON_DAYS` later.
 The trigger cannot read Django's settings, so the horizon is a constant; `denylist.checks` refuses a
@@ -28,6 +38,11 @@ configuration whose longest credential lifetime exceeds it.
 """
 
 from dataclasses import dataclass
+
+from django.apps import apps as global_apps
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connections, models, transaction
 
 # How long a cut-off written by the database lives (days). Must exceed the longest credential lifetime
 # (checked at start-up: tokenlab.E022).
@@ -40,14 +55,32 @@ REASON_DELETED = "deleted"
 
 @dataclass(frozen=True)
 class UserTable:
-    """Where the account lives: the user table, its key, password and active columns, and the permit table."""
+    """Where the account lives: the user table, its key, password and active columns, and the permit table.
+
+    `active` None: the user model has no active flag (AbstractBaseUser's `is_active` is a constant True), so only
+    a new hash and a deletion end credentials.
+    """
 
     table: str
-    permits: str
+    permits: str = "denylist_passwordrehash"
     id: str = "id"
     password: str = "password"
-    active: str = "is_active"
+    active: str | None = "is_active"
     revocations: str = "denylist_revocation"
+
+    @classmethod
+    def of(cls, user_model, *, permits=None, revocations=None) -> "UserTable":
+        """Describe `user_model`'s table (a real or a migration's historical model), its columns read from it."""
+        meta = user_model._meta
+        try:
+            active = meta.get_field("is_active").column
+        except FieldDoesNotExist:
+            active = None
+        extra = {"permits": permits._meta.db_table} if permits is not None else {}
+        if revocations is not None:
+            extra["revocations"] = revocations._meta.db_table
+        return cls(table=meta.db_table, id=meta.pk.column, password=meta.get_field("password").column,
+                   active=active, **extra)
 
     @property
     def name(self) -> str:
@@ -56,6 +89,15 @@ class UserTable:
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------------------------
+def _postgresql_active(t: UserTable) -> str:
+    if t.active is None:
+        return ""
+    return f"""
+    IF why IS NULL AND NEW.{t.active} IS DISTINCT FROM OLD.{t.active} AND NEW.{t.active} IS NOT TRUE THEN
+      why := '{REASON_SUSPENDED}';
+    END IF;"""
+
+
 def _postgresql(t: UserTable) -> list[str]:
     upsert = f"""
     INSERT INTO {t.revocations} (kind, key, user_id, cutoff_ms, expires_at, reason, synced, created)
@@ -78,15 +120,12 @@ BEGIN
   ELSE
     uid := NEW.{t.id};
     IF NEW.{t.password} IS DISTINCT FROM OLD.{t.password} THEN
-      IF EXISTS (SELECT 1 FROM {t.permits} WHERE user_id = uid AND password = NEW.{t.password}) THEN
-        DELETE FROM {t.permits} WHERE user_id = uid;
-      ELSE
+      IF NOT EXISTS (SELECT 1 FROM {t.permits}
+                     WHERE user_id = uid AND previous = OLD.{t.password} AND password = NEW.{t.password}) THEN
         why := '{REASON_PASSWORD}';
       END IF;
-    END IF;
-    IF why IS NULL AND NEW.{t.active} IS DISTINCT FROM OLD.{t.active} AND NEW.{t.active} IS NOT TRUE THEN
-      why := '{REASON_SUSPENDED}';
-    END IF;
+      DELETE FROM {t.permits} WHERE user_id = uid;
+    END IF;{_postgresql_active(t)}
   END IF;
   IF why IS NOT NULL THEN{upsert}
   END IF;
@@ -133,10 +172,12 @@ def _sqlite_upsert(t: UserTable, uid: str, why: str, when: str = "1") -> str:
 
 def _sqlite(t: UserTable) -> list[str]:
     password_changed = f"NEW.{t.password} IS NOT OLD.{t.password}"
-    permitted = f"EXISTS (SELECT 1 FROM {t.permits} WHERE user_id = NEW.{t.id} AND password = NEW.{t.password})"
+    permitted = (f"EXISTS (SELECT 1 FROM {t.permits} WHERE user_id = NEW.{t.id} "
+                 f"AND previous = OLD.{t.password} AND password = NEW.{t.password})")
     # Anything but 1 counts as inactive: SQLite stores whatever a raw UPDATE puts in the column ('false', 'no'),
     # and a value Django would not read as False must still end credentials rather than keep them alive.
-    deactivated = f"(NEW.{t.active} IS NOT OLD.{t.active} AND NEW.{t.active} IS NOT 1)"
+    deactivated = (f"(NEW.{t.active} IS NOT OLD.{t.active} AND NEW.{t.active} IS NOT 1)" if t.active is not None
+                   else "0")
     new_password = f"({password_changed} AND NOT {permitted})"
     why = f"CASE WHEN {new_password} THEN '{REASON_PASSWORD}' ELSE '{REASON_SUSPENDED}' END"
     # One trigger, statements in order: decide with the permit still there, then consume it.
@@ -173,3 +214,52 @@ def uninstall(schema_editor, table: UserTable) -> None:
     """Drop the cut-off triggers of `table` (the reverse of `install`)."""
     for statement in _DROP.get(schema_editor.connection.vendor, lambda t: [])(table):
         schema_editor.execute(statement, params=None)
+
+
+def integer_key(user_model) -> bool:
+    """Tell whether the user model's primary key is an integer (the only kind the store and the triggers key)."""
+    pk = user_model._meta.pk
+    return isinstance(pk.target_field if pk.is_relation else pk, models.IntegerField)
+
+
+def installed(connection, table: UserTable) -> bool:
+    """Tell whether both cut-off triggers exist on `table` (one catalogue query)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table.table])
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND NOT tgisinternal",
+                           [table.table])
+        names = {row[0] for row in cursor.fetchall()}
+    return {f"{table.name}_update", f"{table.name}_delete"} <= names
+
+
+def reinstall_after_migrate(sender, *, using, apps=global_apps, plan=None, **kwargs) -> None:
+    """`post_migrate` receiver: (re)install the triggers on the user table as the migrations left it.
+
+    After a `migrate` that applied anything, always, from the final state of the user model (SQLite drops a
+    table's triggers when it rebuilds the table to alter it; a column may have been renamed). Otherwise (a `flush`,
+    a `migrate` with nothing to do) only when they are missing. Nothing while denylist's own tables are not there
+    (migrated backwards), for a user model without an integer key, or on a database the triggers do not support
+    (the receivers of denylist.users still guard ORM writes there).
+    """
+    connection = connections[using]
+    if connection.vendor not in _INSTALL:
+        return
+    try:
+        user_model = apps.get_model(settings.AUTH_USER_MODEL)
+        permits, revocations = apps.get_model("denylist", "PasswordRehash"), apps.get_model("denylist", "Revocation")
+    except LookupError:
+        return
+    if not integer_key(user_model):
+        return
+    table = UserTable.of(user_model, permits=permits, revocations=revocations)
+    present = set(connection.introspection.table_names())
+    if not {table.table, table.permits, table.revocations} <= present:
+        return
+    if not plan and installed(connection, table):
+        return
+    # One transaction: on PostgreSQL no write slips between the old triggers dropped and the new ones created.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for statement in _INSTALL[connection.vendor](table):
+            cursor.execute(statement)

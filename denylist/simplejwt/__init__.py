@@ -10,6 +10,11 @@ A simplejwt project adds `denylist` to INSTALLED_APPS and names, in its settings
 - `views.LogoutView` and `views.LogoutAllView` on two URLs (or `services.token_logout` and
   `services.user_logout_all` from its own views).
 
+A password change, a deactivation or a deletion of a user ends that user's tokens too, with no user row read per
+request: `denylist`'s migration installs triggers on the table of `AUTH_USER_MODEL` and `denylist.users` connects
+receivers to it, both writing the user's cut-off (see those modules). `request.user` is
+`authentication.TokenUser`, simplejwt's with the id typed as the user model's.
+
 simplejwt's own `token_blacklist` app is not used: it keeps every refresh token it issues, whole, in a table the
 admin shows — a database of live credentials — and checks only refresh tokens, by `jti`, with a query each. Here
 only claims are stored (`jti`, family, user id, cut-off instant), and access tokens are checked too.

@@ -3,6 +3,7 @@
 import time
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as simplejwt
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -46,6 +47,10 @@ class TokenRotationSerializer(simplejwt.TokenRefreshSerializer):
     def validate(self, attrs):
         api = api_settings()
         refresh = self.token_class(attrs["refresh"])
+        if api.USER_ID_CLAIM not in refresh:
+            # A token error, as simplejwt's stateless authentication answers it: a valid signature over no user
+            # names no account to look up (not `no_active_account`), and no use of it is recorded.
+            raise InvalidToken(_("Token contained no recognizable user identification"))
         query = token_query(refresh)
         family = login_family(refresh)
         # The login and the user first; the token's own `jti` is settled by recording its use.

@@ -13,8 +13,8 @@ from unittest import mock
 import pytest
 from django.contrib.auth.hashers import PBKDF2SHA1PasswordHasher
 
-from accounts.models import AuthEvent, PasswordRehash, User
-from denylist.models import Revocation
+from accounts.models import AuthEvent, User
+from denylist.models import PasswordRehash, Revocation
 from jwt_demo import services as jwt_services
 from tests.support.doors import JWTDoor, SessionDoor
 from tests.support.every_path import (

@@ -15,9 +15,9 @@ from django.core.checks import run_checks
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import PasswordRehash, User
+from accounts.models import User
 from denylist import revocation
-from denylist.models import Revocation
+from denylist.models import PasswordRehash, Revocation
 from sessions_demo.models import DeviceSession
 from tests.support.doors import JWTDoor, SessionDoor
 from tests.support.suite import PASSWORD
@@ -108,9 +108,13 @@ def test_on_sqlite_any_active_flag_but_1_ends_credentials(user, value):
     assert cutoff_of(user).reason == "suspended"
 
 
+def stored_hash(user) -> str:
+    return User.objects.values_list("password", flat=True).get(pk=user.pk)
+
+
 def test_a_re_hash_with_its_permit_ends_nothing_and_consumes_the_permit(user):
     row = session_row(user, 1)
-    PasswordRehash.objects.create(user_id=user.pk, password="md5$x$rehashed")
+    PasswordRehash.objects.create(user_id=user.pk, previous=stored_hash(user), password="md5$x$rehashed")
     raw("UPDATE accounts_user SET password = %s WHERE id = %s", "md5$x$rehashed", user.pk)
     assert not Revocation.objects.exists()
     assert not PasswordRehash.objects.exists()
@@ -118,10 +122,24 @@ def test_a_re_hash_with_its_permit_ends_nothing_and_consumes_the_permit(user):
 
 
 def test_a_permit_for_another_hash_or_user_exempts_nothing(user, other_user):
-    PasswordRehash.objects.create(user_id=user.pk, password="md5$x$not-this-one")
-    PasswordRehash.objects.create(user_id=other_user.pk, password="md5$x$new")
+    PasswordRehash.objects.create(user_id=user.pk, previous=stored_hash(user), password="md5$x$not-this-one")
+    PasswordRehash.objects.create(user_id=other_user.pk, previous=stored_hash(user), password="md5$x$new")
     raw("UPDATE accounts_user SET password = %s WHERE id = %s", "md5$x$new", user.pk)
     assert cutoff_of(user).reason == "password_changed"
+    assert list(PasswordRehash.objects.values_list("user_id", flat=True)) == [other_user.pk]
+
+
+def test_a_permit_names_one_change_and_a_hash_changed_meanwhile_voids_it(user):
+    """A permit re-encodes the hash it names: if another program changed the password in between, the write
+    of the permitted hash is a change of password all the same (and every permit of the user is gone)."""
+    PasswordRehash.objects.create(user_id=user.pk, previous=stored_hash(user), password="md5$x$rehashed")
+    raw("UPDATE accounts_user SET password = %s WHERE id = %s", "md5$x$changed-by-a-sync-job", user.pk)
+    first = cutoff_of(user).cutoff_ms
+    assert not PasswordRehash.objects.exists()
+    PasswordRehash.objects.create(user_id=user.pk, previous="md5$x$not-what-is-stored", password="md5$x$rehashed")
+    time.sleep(0.005)
+    raw("UPDATE accounts_user SET password = %s WHERE id = %s", "md5$x$rehashed", user.pk)
+    assert (cutoff_of(user).reason, cutoff_of(user).cutoff_ms > first) == ("password_changed", True)
 
 
 def test_a_session_row_created_at_or_after_the_cut_off_is_left_to_its_login(user):
@@ -216,3 +234,25 @@ def test_a_session_row_deleted_by_raw_sql_ends_its_cached_copy_within_one_lease(
     time.sleep(1.1)
     assert session.get("notes/").status_code == HTTPStatus.FORBIDDEN
     assert session.get("profile/").status_code == HTTPStatus.FORBIDDEN
+
+
+def test_a_migrate_puts_back_triggers_a_table_rebuild_dropped(user):
+    """SQLite drops a table's triggers when a migration rebuilds the table: after `migrate` they are there again."""
+    from django.core.management import call_command
+
+    from denylist import triggers
+
+    table = triggers.UserTable.of(User)
+    assert triggers.installed(connection, table)
+    try:
+        with connection.schema_editor() as schema_editor:
+            triggers.uninstall(schema_editor, table)
+        assert not triggers.installed(connection, table)
+        call_command("migrate", verbosity=0)  # nothing to apply: post_migrate finds them missing
+        assert triggers.installed(connection, table)
+    finally:
+        if not triggers.installed(connection, table):
+            with connection.schema_editor() as schema_editor:
+                triggers.install(schema_editor, table)
+    raw("UPDATE accounts_user SET is_active = %s WHERE id = %s", False, user.pk)
+    assert cutoff_of(user).reason == "suspended"
