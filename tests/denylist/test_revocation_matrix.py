@@ -24,7 +24,14 @@ from denylist import revocation
 from sessions_demo.models import session_digest
 from tests.support.doors import JWTDoor, SessionDoor
 from tests.support.suite import PASSWORD
-from tests.support.write_paths import ENDING_PATHS, LONG_LEASE_SECONDS, SHORT_LEASE_SECONDS, wait_out_the_lease
+from tests.support.write_paths import (
+    ENDING_PATHS,
+    LONG_LEASE_SECONDS,
+    SHORT_LEASE_SECONDS,
+    hybrid_login,
+    hybrid_refresh,
+    wait_out_the_lease,
+)
 
 NEW_PASSWORD = "a much better passphrase 2027"
 EVERYTHING = frozenset({"S", "L1", "H1", "L2"})
@@ -40,16 +47,6 @@ def post_json(client: Client, path: str, data: dict, token: str | None = None, *
     if token:
         extra["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client.post(path, json.dumps(data), content_type="application/json", **extra)
-
-
-def hybrid_login(username: str) -> Client:
-    browser = Client(REMOTE_ADDR="127.0.0.1")
-    assert post_json(browser, "/jwt/hybrid/login/", {"username": username, "password": PASSWORD}).status_code == 200
-    return browser
-
-
-def hybrid_refresh(browser: Client):
-    return browser.post("/jwt/hybrid/refresh/", HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value)
 
 
 @dataclass

@@ -214,26 +214,16 @@ def test_console_bulk_end_of_sessions_waits_once(outage, admin_client, user, oth
         assert_refused(browser, browser.get("notes/"))
 
 
-def test_admin_action_log_out_everywhere_of_several_users_waits_once(outage, admin_client, user, other_user):
+@pytest.mark.parametrize("action", ["log_out_everywhere", "suspend"])
+def test_an_admin_action_over_several_users_waits_once(outage, admin_client, user, other_user, action):
     doors = [JWTDoor(user.username, PASSWORD).login(), SessionDoor(other_user.username, PASSWORD).login()]
 
     response = outage.timed(lambda: admin_client.post("/admin/accounts/user/", {
-        "action": "log_out_everywhere", "_selected_action": [user.pk, other_user.pk], "confirm": "yes"}))
+        "action": action, "_selected_action": [user.pk, other_user.pk], "confirm": "yes"}))
 
     assert response.status_code == HTTPStatus.FOUND
     outage.assert_one_wait()
-    for door in doors:
-        assert_refused(door, door.get("notes/"))
-
-
-def test_admin_action_suspend_of_several_users_waits_once(outage, admin_client, user, other_user):
-    doors = [JWTDoor(user.username, PASSWORD).login(), SessionDoor(other_user.username, PASSWORD).login()]
-
-    response = outage.timed(lambda: admin_client.post("/admin/accounts/user/", {
-        "action": "suspend", "_selected_action": [user.pk, other_user.pk], "confirm": "yes"}))
-
-    assert response.status_code == HTTPStatus.FOUND
-    outage.assert_one_wait()
-    assert not User.objects.filter(pk__in=[user.pk, other_user.pk], is_active=True).exists()
+    if action == "suspend":
+        assert not User.objects.filter(pk__in=[user.pk, other_user.pk], is_active=True).exists()
     for door in doors:
         assert_refused(door, door.get("notes/"))
