@@ -35,7 +35,7 @@ import jwt
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenBackendError
 from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
 
 from denylist.simplejwt.claims import api_settings
@@ -61,6 +61,14 @@ class TokenError(SimpleJWTTokenError):
         super().__init__(detail)
         self.detail = detail
         self.code = code
+
+
+class TokenExpired(TokenError, ExpiredTokenError):
+    """A token whose `exp` (or another expiry claim) has passed: simplejwt's `ExpiredTokenError` too, code
+    `token_expired`, so code written against simplejwt's exception types catches it as it would simplejwt's."""
+
+    def __init__(self, detail: str = "Token is expired.", code: str = "token_expired"):
+        super().__init__(detail, code)
 
 
 def canonical_segment(segment: str) -> bytes:
@@ -181,6 +189,11 @@ class TokenLabBackend(TokenBackend):
     @property
     def leeway(self) -> int:
         return self._leeway if self._leeway is not None else settings.JWT_LEEWAY
+
+    @leeway.setter
+    def leeway(self, value) -> None:
+        """Pin the leeway to this instance, as assigning simplejwt's attribute does; None reads `JWT_LEEWAY` again."""
+        self._leeway = value
 
     def get_leeway(self) -> timedelta:
         leeway = self.leeway

@@ -17,7 +17,6 @@ Where simplejwt reads settings at import (`AccessToken.lifetime`) or the wall cl
 
 import math
 import re
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,11 +27,11 @@ from django.db import transaction
 from rest_framework_simplejwt import tokens as simplejwt
 
 from denylist.simplejwt.claims import api_settings
-from jwt_demo.backend import ACCESS, MAX_HEADER_SEGMENT, REFRESH, TYP, TokenError, token_backend
+from jwt_demo.backend import ACCESS, MAX_HEADER_SEGMENT, REFRESH, TYP, TokenError, TokenExpired, token_backend
 from jwt_demo.families import AccountUnavailable, login_start, refresh_record
 
 __all__ = ["ACCESS", "MAX_HEADER_SEGMENT", "REFRESH", "TYP", "AccessToken", "Claims", "RefreshToken", "TokenCodec",
-           "TokenError", "UntypedToken", "codec", "new_id", "user_id_claims"]
+           "TokenError", "TokenExpired", "UntypedToken", "codec", "new_id", "user_id_claims"]
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _MAX_NUMERIC_DATE = 10**12  # about the year 33658: bounds every arithmetic on time claims
@@ -148,6 +147,12 @@ class TokenLabToken(simplejwt.Token):
     def current_time(self) -> datetime:
         return datetime.fromtimestamp(self.now, tz=UTC)
 
+    @current_time.setter
+    def current_time(self, value: datetime) -> None:
+        """Move this token's clock, as assigning simplejwt's attribute does (a naive datetime is UTC, as simplejwt's
+        `aware_utcnow()` returns one without USE_TZ)."""
+        self.now = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).timestamp()
+
     def set_iat(self, claim: str = "iat", at_time: datetime | None = None) -> None:
         """Date the token to the millisecond: cut-offs are compared at that precision."""
         self.payload[claim] = _milliseconds(self.now if at_time is None else at_time.timestamp())
@@ -162,27 +167,42 @@ class TokenLabToken(simplejwt.Token):
         self.verify_token_type()
         self.claims  # noqa: B018 - computing the claims checks their shapes
         self.check_exp()
+        self.check_time()
 
     def verify_token_type(self) -> None:
         if self.payload.get("token_type") not in self.accepted_types:
             raise TokenError("Token has the wrong type for this endpoint.")
 
-    def check_exp(self, claim: str = "exp", current_time: datetime | None = None) -> None:
-        """Check `exp`, `nbf` and `iat` against the codec's clock, with `JWT_LEEWAY` of skew:
+    def _leeway(self) -> float:
+        """Seconds of clock skew allowed: the backend's leeway (`JWT_LEEWAY` unless pinned); TokenBackendError when
+        it is not a number or a timedelta, as simplejwt's `get_leeway()` raises."""
+        return self.get_token_backend().get_leeway().total_seconds()
 
-        - expired when now >= exp (the current time MUST be before `exp`);
+    def check_exp(self, claim: str = "exp", current_time: datetime | None = None) -> None:
+        """simplejwt's contract: raise TokenError when `claim` is missing or not a NumericDate, and TokenExpired
+        (simplejwt's ExpiredTokenError) when it has passed — when `current_time` (this token's clock by default)
+        is at or after it plus the leeway: the current time MUST be before `exp` (RFC 7519 §4.1.4)."""
+        now = self.now if current_time is None else current_time.timestamp()
+        # A missing or ill-typed claim is a TokenError (simplejwt's contract), never a KeyError or a TypeError.
+        if claim not in self.payload:
+            raise TokenError(f"Token has no '{claim}' claim.")
+        expires = self.payload[claim]
+        if not _is_number(expires):
+            raise TokenError("Token claims are malformed.")
+        if now >= expires + self._leeway():
+            raise TokenExpired("Token is expired." if claim == "exp" else f"Token '{claim}' claim has expired.")
+
+    def check_time(self) -> None:
+        """Check the other time claims against this token's clock, with the same leeway; raise TokenError:
+
         - not yet valid when now < nbf, or when `iat` lies in the future;
         - refused when `exp - iat` exceeds the lifetime this server gives a token of its type, or when `iat` is
           further from `auth_time` than a login may last.
         """
         payload = self.payload
-        now = self.now if current_time is None else current_time.timestamp()
-        leeway = settings.JWT_LEEWAY
-        # Every claim read here is checked first: a missing or ill-typed one is a TokenError (simplejwt's contract),
-        # never a KeyError or a TypeError.
-        if claim not in payload:
-            raise TokenError(f"Token has no '{claim}' claim.")
-        exp, iat, nbf, auth_time = payload[claim], payload.get("iat"), payload.get("nbf", 0), payload.get("auth_time")
+        now, leeway = self.now, self._leeway()
+        exp, iat, nbf, auth_time = (payload.get("exp"), payload.get("iat"), payload.get("nbf", 0),
+                                    payload.get("auth_time"))
         if not all(_is_number(value) for value in (exp, iat, nbf, auth_time)):
             raise TokenError("Token claims are malformed.")
         # The lifetime of the type the token is (an untyped token may be either), not of the class decoding it; a
@@ -195,9 +215,7 @@ class TokenLabToken(simplejwt.Token):
         # Rotation never keeps a login alive past its absolute lifetime; a token claiming an older login was not
         # minted here.
         if iat - auth_time > settings.REFRESH_ABSOLUTE_LIFETIME + leeway:
-            raise TokenError("Token belongs to a login older than this server allows.", "token_expired")
-        if now >= exp + leeway:
-            raise TokenError("Token is expired.", "token_expired")
+            raise TokenExpired("Token belongs to a login older than this server allows.")
         if now + leeway < nbf or now + leeway < iat:
             raise TokenError("Token is not valid yet.", "token_not_yet_valid")
 
@@ -280,27 +298,28 @@ class RefreshToken(TokenLabToken, simplejwt.RefreshToken):
         """An access token of the same login, dated now, expiring after the access lifetime or with the login.
 
         As simplejwt does, every claim but `token_type`, `exp`, `jti` and `iat` is copied from this token —
-        `auth_time` and `fam` included, bit for bit.
+        `iss`, `aud`, `sub`, `auth_time` and `fam` included, bit for bit (a token lacking them yields an access
+        token lacking them, which no verifier accepts). Raise TokenError when this token's `exp` is not a number.
         """
-        claims = self.claims
-        access = self.access_token_class.for_login(user_id=claims.user_id, family=claims.family)
+        access = self.access_token_class()
         for claim, value in self.payload.items():
             if claim not in self.no_copy_claims:
                 access[claim] = value
-        deadline = self.login_expires_at if self.login_expires_at is not None else claims.expires_at
-        access["exp"] = min(access["exp"], deadline)
+        deadline = self.login_expires_at if self.login_expires_at is not None else self.payload.get("exp")
+        if not _is_number(deadline):
+            raise TokenError("Token claims are malformed.")
+        access["exp"] = min(access["exp"], int(deadline))
         return access
 
 
 class UntypedToken(TokenLabToken, simplejwt.UntypedToken):
-    """An access or a refresh token, whichever its header and claim say (the verify endpoint takes both)."""
+    """An access or a refresh token, whichever its header and claim say (the verify endpoint takes both).
+
+    Made from scratch it is simplejwt's: type `untyped`, lifetime zero, expired at once; signed, it carries no
+    header `typ`, so nothing decodes it.
+    """
 
     accepted_types = (ACCESS, REFRESH)
-
-    def __init__(self, token=None, verify: bool = True):
-        if token is None:
-            raise TokenError("An untyped token can only be decoded, not minted.")
-        super().__init__(token, verify)
 
 
 _CLASSES = {(ACCESS,): AccessToken, (REFRESH,): RefreshToken, (ACCESS, REFRESH): UntypedToken,
@@ -308,13 +327,22 @@ _CLASSES = {(ACCESS,): AccessToken, (REFRESH,): RefreshToken, (ACCESS, REFRESH):
 _MINTED = {ACCESS: AccessToken, REFRESH: RefreshToken}
 
 
+def simplejwt_clock() -> float:
+    """Now, in Unix seconds, read through simplejwt's own clock (`rest_framework_simplejwt.tokens.aware_utcnow`,
+    looked up on every call): a project's tests that freeze simplejwt's time (patching it, or freezegun) freeze
+    Token Lab's tokens too. A naive datetime (simplejwt's without USE_TZ) is UTC."""
+    now = simplejwt.aware_utcnow()
+    return (now if now.tzinfo is not None else now.replace(tzinfo=UTC)).timestamp()
+
+
 class TokenCodec:
     """Encode and decode tokens in one call, over the token classes: what tests, the benchmark and the workshop use.
 
-    `clock` (Unix seconds, float) is the test seam for time: the token classes read it and nothing else.
+    `clock` (Unix seconds, float) is the test seam for time: the token classes read it and nothing else. By
+    default it is simplejwt's clock (`simplejwt_clock`).
     """
 
-    clock = staticmethod(time.time)
+    clock = staticmethod(simplejwt_clock)
 
     def encode(self, *, token_type: str, user_id: int, family: str, lifetime: int | None = None,
                expires_at: int | None = None, jti: str | None = None, extra: dict | None = None,

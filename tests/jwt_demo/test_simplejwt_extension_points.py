@@ -7,7 +7,7 @@ refusal's own `detail` and `code`.
 """
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -170,11 +170,91 @@ def test_access_token_copies_the_login_bit_for_bit_and_ends_with_it(frozen, sett
     assert AccessToken(str(access)).claims.login_at_ms == RefreshToken(str(refresh)).claims.login_at_ms
 
 
-def test_untyped_token_decodes_either_kind_and_is_never_minted(frozen):
+def test_untyped_token_decodes_either_kind_and_made_from_scratch_is_expired_and_decodes_as_nothing(frozen):
     assert UntypedToken(mint(ACCESS)).claims.token_type == ACCESS
     assert UntypedToken(mint(REFRESH)).claims.token_type == REFRESH
+    scratch = UntypedToken()  # simplejwt's: type "untyped", lifetime zero
+    assert (scratch["token_type"], scratch["exp"]) == ("untyped", T0)
+    with pytest.raises(simplejwt_exceptions.ExpiredTokenError):
+        scratch.check_exp()
+    for token_class in (UntypedToken, AccessToken, RefreshToken):
+        with pytest.raises(TokenError) as refused:
+            token_class(str(scratch))
+        assert refused.value.detail == "Token has the wrong type for this endpoint."
+
+
+# --- simplejwt's Token contract: the clock, check_exp, leeway, access_token -----------------------------------
+def test_current_time_can_be_set_and_set_exp_set_iat_read_it(frozen):
+    token = AccessToken()
+    assert token.current_time == datetime.fromtimestamp(T0, tz=UTC)
+    token.current_time = datetime(2000, 1, 1, tzinfo=UTC)
+    token.set_exp()
+    token.set_iat()
+    assert (token["exp"], token["iat"]) == (946_684_800 + 900, 946_684_800)
+    token.current_time = datetime(2000, 1, 1)  # naive: UTC, as simplejwt's aware_utcnow() without USE_TZ
+    assert token.now == 946_684_800
+
+
+def test_the_default_clock_is_simplejwts_so_patching_or_freezing_it_moves_token_lab_time(monkeypatch):
+    at = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    monkeypatch.setattr(simplejwt_tokens, "aware_utcnow", lambda: at)
+    token = AccessToken()
+    assert (token.current_time, token["iat"]) == (at, at.timestamp())
+    monkeypatch.setattr(simplejwt_tokens, "aware_utcnow", lambda: at.replace(tzinfo=None))
+    assert codec.clock() == at.timestamp()
+
+
+def test_check_exp_checks_the_named_claim_with_the_backends_leeway(frozen, settings):
+    token = AccessToken()
+    token.set_exp("refresh_exp", lifetime=timedelta(days=1))
+    with pytest.raises(TokenError, match="has no 'nothing' claim"):
+        token.check_exp("nothing")
+    token.check_exp("refresh_exp")
+    with pytest.raises(simplejwt_exceptions.ExpiredTokenError) as expired:
+        token.check_exp("refresh_exp", current_time=token.current_time + timedelta(days=1))
+    assert (expired.value.detail, expired.value.code) == ("Token 'refresh_exp' claim has expired.", "token_expired")
+    settings.JWT_LEEWAY = 10
+    token.check_exp("refresh_exp", current_time=token.current_time + timedelta(days=1))
+    try:
+        token_backend.leeway = timedelta(days=2)  # simplejwt's attribute, pinned on the instance
+        token.check_exp("refresh_exp", current_time=token.current_time + timedelta(days=1, hours=1))
+        token_backend.leeway = "1"
+        with pytest.raises(simplejwt_exceptions.TokenBackendError):
+            token.check_exp("refresh_exp")
+    finally:
+        token_backend.leeway = None  # the setting again
+    assert token_backend.leeway == 10
+
+
+def test_an_expired_token_is_simplejwts_expired_token_error(frozen, monkeypatch):
+    token = mint(expires_at=T0 + 10)
+    monkeypatch.setattr(TokenCodec, "clock", staticmethod(lambda: T0 + 10))
+    with pytest.raises(simplejwt_exceptions.ExpiredTokenError) as refused:
+        AccessToken(token)
+    assert (refused.value.detail, refused.value.code) == ("Token is expired.", "token_expired")
+
+
+def test_check_exp_alone_does_not_replace_verification(frozen):
+    token = RefreshToken.for_login(user_id=3, family=new_id())
+    token["iat"] = T0 + 3600  # from the future: check_exp (exp only) is silent, verification refuses it
+    token.check_exp()
+    with pytest.raises(TokenError) as refused:
+        RefreshToken(str(token))
+    assert refused.value.code == "token_not_yet_valid"
+
+
+def test_access_token_of_a_bare_refresh_token_copies_what_there_is_and_is_refused(frozen):
+    refresh = RefreshToken()
+    refresh["test_claim"] = "arst"
+    access = refresh.access_token
+    assert access["test_claim"] == "arst" and access["token_type"] == ACCESS and access["jti"] != refresh["jti"]
+    assert "sub" not in access and "fam" not in access
+    with pytest.raises(TokenError) as refused:
+        AccessToken(str(access))
+    assert refused.value.code == "token_not_valid"  # no `sub`: PyJWT's required claims refuse it
+    refresh["exp"] = "soon"
     with pytest.raises(TokenError):
-        UntypedToken()
+        refresh.access_token  # noqa: B018 - the property mints
 
 
 # --- authentication: simplejwt's chain, Token Lab's steps -------------------------------------------------------
