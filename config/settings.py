@@ -224,6 +224,11 @@ SIMPLE_JWT = {
     "TOKEN_REFRESH_SERIALIZER": "jwt_demo.serializers.TokenRefreshSerializer",
     "TOKEN_VERIFY_SERIALIZER": "jwt_demo.serializers.TokenVerifySerializer",
 }
+# The entries above that copy Token Lab's own settings, as copied here. The JWT door reads JWT_* and the lifetimes,
+# not these copies (they serve simplejwt's own code: the benchmark's stock door); jwt_demo.checks refuses a
+# SIMPLE_JWT whose copy was edited afterwards (tokenlab.E026), so such an edit is never silently ignored.
+SIMPLE_JWT_COPIES = {name: SIMPLE_JWT[name] for name in (
+    "ALGORITHM", "SIGNING_KEY", "AUDIENCE", "ISSUER", "LEEWAY", "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME")}
 
 # --- Login throttling and client address --------------------------------------------------------------------------
 # Failed password checks (any login, /admin/login/, an old_password) per account and per client address.

@@ -164,7 +164,15 @@ def check_simplejwt_settings(app_configs=None, **kwargs):
     for name, value in configured.items():
         if name in MIRRORED:
             # Copies of Token Lab's own settings for simplejwt's code (the benchmark's stock door); the door reads
-            # the JWT_* settings. Not compared here: tests and key rotation change JWT_* alone, on purpose.
+            # the JWT_* settings. Compared with the copy config/settings.py made, not with JWT_* (tests and key
+            # rotation change JWT_* alone, on purpose): an edit of the copy alone would be ignored, so it is refused.
+            copies = getattr(settings, "SIMPLE_JWT_COPIES", None) or {}
+            if name in copies and value != copies[name]:
+                errors.append(Error(
+                    f"SIMPLE_JWT['{name}'] was changed, but the JWT door reads {MIRRORED[name][0]}, of which this "
+                    "entry is a copy: the change would be ignored.",
+                    hint=f"Set {MIRRORED[name][0]} (its environment variable) instead; SIMPLE_JWT follows it.",
+                    id="tokenlab.E026"))
             continue
         if name in REFUSED:
             if value != ACCEPTED.get(name, DEFAULTS.get(name)):

@@ -1,5 +1,6 @@
 """simplejwt's settings and contracts on the JWT door: honoured, or refused at start-up by name (jwt_demo.checks)."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
@@ -132,4 +133,22 @@ def test_the_system_check_refuses_a_non_key_field_in_sub(settings):
     simple_jwt(settings, USER_ID_FIELD="username")
     assert [e.id for e in check_simplejwt_settings()] == ["tokenlab.E024"]
     simple_jwt(settings, USER_ID_CLAIM="user_name")
+    assert check_simplejwt_settings() == []
+
+
+@pytest.mark.parametrize("name, value, reads", [
+    ("SIGNING_KEY", "another-signing-key-of-at-least-32-bytes!", "JWT_SIGNING_KEY"),
+    ("ALGORITHM", "RS256", "JWT_ALGORITHM"), ("ISSUER", "elsewhere", "JWT_ISSUER"),
+    ("ACCESS_TOKEN_LIFETIME", timedelta(hours=9), "ACCESS_TOKEN_LIFETIME"),
+])
+def test_the_system_check_refuses_an_edit_of_a_copy_the_door_does_not_read(settings, name, value, reads):
+    simple_jwt(settings, **{name: value})
+    errors = check_simplejwt_settings()
+    assert [e.id for e in errors] == ["tokenlab.E026"]
+    assert f"SIMPLE_JWT['{name}']" in errors[0].msg and reads in errors[0].hint
+
+
+def test_changing_the_setting_the_door_reads_is_no_error(settings):
+    settings.JWT_SIGNING_KEY = "a rotated signing key of at least 32 bytes!!"
+    settings.ACCESS_TOKEN_LIFETIME = 60
     assert check_simplejwt_settings() == []
