@@ -26,8 +26,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.devices import device_name
-from accounts.models import LoginEnd, ms_datetime
-from denylist.models import Revocation
+from accounts.models import LoginEnd
+from denylist import revocation
+from denylist.clock import ms_datetime
 
 LIVE = "live"
 EXPIRED = "expired"
@@ -201,15 +202,6 @@ def login_id_parse(login_id: object) -> tuple[LoginSource, str] | None:
 
 
 # --- the state selector --------------------------------------------------------------------------------------
-def user_cutoffs(user_ids: Iterable[int]) -> dict[int, int]:
-    """Return {user id: cut-off in Unix ms} from the revocation store's USER entries (the source of truth)."""
-    ids = {int(u) for u in user_ids}
-    if not ids:
-        return {}
-    rows = Revocation.objects.filter(kind=Revocation.Kind.USER, key__in=[str(u) for u in ids])
-    return {int(key): cutoff for key, cutoff in rows.values_list("key", "cutoff_ms") if cutoff is not None}
-
-
 def _endings(user_ids: Iterable[int]) -> dict[int, list[LoginEnd]]:
     found: dict[int, list[LoginEnd]] = {}
     for end in LoginEnd.objects.filter(user_id__in=set(user_ids)).order_by("created", "id"):
@@ -241,8 +233,8 @@ def login_state(facts: LoginFacts, *, public_id: str, cutoff_ms: int | None, end
         if first is not None:
             candidates.append(LoginState(ENDED, first.cutoff, first.reason, first.by_username))
         else:
-            row = Revocation.objects.filter(kind=Revocation.Kind.USER, key=str(facts.user_id)).first()
-            candidates.append(LoginState(ENDED, ms_datetime(cutoff_ms), row.reason if row else ""))
+            stored = revocation.user_cutoff_ending(facts.user_id)
+            candidates.append(LoginState(ENDED, ms_datetime(cutoff_ms), stored.reason if stored else ""))
     if facts.expires_at <= now:
         candidates.append(LoginState(EXPIRED, facts.expires_at, "expired"))
     if not candidates:
@@ -253,7 +245,7 @@ def login_state(facts: LoginFacts, *, public_id: str, cutoff_ms: int | None, end
 def _logins(source: LoginSource, facts: list[LoginFacts], *, current: str | None = None,
             now: datetime | None = None) -> list[Login]:
     user_ids = {f.user_id for f in facts}
-    cutoffs = user_cutoffs(user_ids)
+    cutoffs = revocation.user_cutoffs(user_ids)
     endings = _endings(user_ids)
     logins = []
     for f in facts:
@@ -310,34 +302,7 @@ def login_end(*, user_id: int, login_id: object, reason: str, by=None, request=N
 
 
 # --- querysets: the same rule in SQL, for the console's lists and counts ---------------------------------------
-class EpochMicroseconds(models.Func):
-    """A datetime column as integer Unix microseconds, exactly (no float), on SQLite and PostgreSQL."""
-
-    output_field = models.BigIntegerField()
-
-    def as_sql(self, compiler, connection, **extra):
-        raise NotImplementedError(f"EpochMicroseconds is not written for {connection.vendor}")
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql_template(compiler, connection,
-                                    "CAST(EXTRACT(EPOCH FROM %(expressions)s) * 1000000 AS BIGINT)")
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django stores an aware datetime as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]" (no fraction when zero).
-        # Whole seconds from the first 19 characters (strftime('%s') rounds a fraction), microseconds from the rest.
-        # '%%%%s': the template is %-formatted here, then the SQLite backend turns '%%' into '%' with the params.
-        return self.as_sql_template(
-            compiler, connection,
-            "(CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER) * 1000000"
-            " + CAST(substr(%(expressions)s || '.000000', 21, 6) AS INTEGER))")
-
-    def as_sql_template(self, compiler, connection, template):
-        return models.Func.as_sql(self, compiler, connection, template=template)
-
-
 def cut_off_q(*, created: str = "created", user: str = "user_id") -> models.Q:
-    """Return a condition true for rows whose login (`created`, owner `user`) is behind its user's cut-off."""
-    behind = (Revocation.objects.filter(kind=Revocation.Kind.USER, user_id=models.OuterRef(user))
-              .annotate(cutoff_us=models.F("cutoff_ms") * 1000)
-              .filter(cutoff_us__gt=EpochMicroseconds(models.OuterRef(created))))
-    return models.Q(models.Exists(behind))
+    """Return a condition true for rows whose login (`created`, owner `user`) is behind its user's cut-off: the
+    store's own rule in SQL (`denylist.revocation.revoked_before_q`)."""
+    return revocation.revoked_before_q(created=created, user=user)

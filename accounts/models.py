@@ -17,7 +17,6 @@ services, the admin's forms, `manage.py changepassword`, `set_password()` + `sav
 
 import contextlib
 import contextvars
-from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import acheck_password, check_password
@@ -29,7 +28,7 @@ from django.dispatch import receiver
 
 from accounts.signals import credentials_revoked
 from denylist import revocation
-from denylist.models import PasswordRehash
+from denylist.clock import ms_datetime
 
 # Which door (or "admin") is changing the account, for the auth event the model records. Paths that set nothing
 # (the shell, `manage.py changepassword`, the admin's change forms) are recorded with door "".
@@ -50,11 +49,6 @@ def acting_door(door: str):
         yield
     finally:
         _acting_door.reset(token)
-
-
-def ms_datetime(ms: int) -> datetime:
-    """Return the instant `ms` (Unix milliseconds) exactly, as an aware datetime (no float rounding)."""
-    return datetime.fromtimestamp(ms // 1000, tz=UTC) + timedelta(milliseconds=ms % 1000)
 
 
 @contextlib.contextmanager
@@ -261,8 +255,8 @@ class User(AbstractUser):
             before = type(self)._base_manager.db_manager(using).filter(pk=self.pk)._locked_states()
             if self._rehash_only and before and before[self.pk][0] != self.password:
                 # Tell the database's trigger that this change of hash re-encodes the same password (denylist.triggers).
-                PasswordRehash.objects.using(using).create(user_id=self.pk, previous=before[self.pk][0],
-                                                           password=self.password)
+                revocation.rehash_permit(user_id=self.pk, previous=before[self.pk][0], password=self.password,
+                                         using=using)
             super().save(*args, **kwargs)
             credentials_follow(before, [(self.pk, self.password, self.is_active, self.get_username())], user=self,
                                rehash_only=self._rehash_only)

@@ -22,7 +22,7 @@ from bench.sandbox import bench_account, configured_database, redis_namespace, t
 from bench.servers import servers_running
 from bench.transport import HOST, InProcessTransport, Transport, wire_request
 from bench.variants import BASELINE, BY_KEY, SESSION_CACHE, VARIANTS, Variant
-from denylist.backends.redis import RedisRevocationBackend
+from denylist import revocation
 from jwt_demo.tokens import ACCESS, codec, new_id
 
 WARMUP_REQUESTS = 3
@@ -276,7 +276,7 @@ class Run:
         finally:
             scaling.unseed(admin, key)
         return {"sizes": sizes, "http": http, "lease_seconds": settings.REVOCATION_LEASE_SECONDS,
-                "rebuild_chunk": getattr(RedisRevocationBackend, "rebuild_chunk", None),
+                "rebuild_chunk": revocation.copy_rebuild_chunk(),
                 "labels": scaling.scale_labels(), "doors": list(scaling.DOORS)}
 
     def _scale_http(self, stack, states: dict, database_url: str, redis_overrides: dict, entries: int) -> dict:

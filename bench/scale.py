@@ -14,11 +14,10 @@ of made-up token ids (`scale-…`) that match no credential of the run, so every
 import statistics
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 
 import redis
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.test import override_settings
 
 from bench.credentials import BenchError
@@ -26,9 +25,7 @@ from bench.instruments import CostMeter, summarize
 from bench.measure import Samples, percentile, run_slice
 from bench.transport import InProcessTransport
 from bench.variants import BASELINE, BY_KEY, REVOCATION_REDIS, SESSION_CACHED_DB
-from denylist import revocation
-from denylist.backends.redis import LEASE_FIELD
-from denylist.models import Revocation
+from denylist import revocation, seeding
 
 SIZES = (100, 10_000, 1_000_000)
 CLIENTS = (1, 2, 4, 8, 16)
@@ -36,8 +33,6 @@ DOORS = ("session-cached-db", "jwt-revocation-redis")  # Token Lab's two doors o
 MEASURED = (BASELINE, *DOORS)
 REASON = "authbench-scale"
 KEY_PREFIX = "scale-"
-_REDIS_BATCH = 20_000  # fields per HSET
-_PIPELINE_BATCHES = 5  # HSETs per round trip
 REBUILD_CLIENTS = 2  # in-process clients sending requests while the copy is rebuilt, as two workers would
 REBUILD_TIMEOUT = 120.0
 # Both doors work under this one profile (the JWT door ignores the session engine): used while rebuilding.
@@ -50,46 +45,14 @@ def admin_client():
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=60, socket_connect_timeout=5)
 
 
-def _field(number: int) -> str:
-    return f"j:{KEY_PREFIX}{number:012d}"
-
-
 def seed(*, start: int, stop: int, client, key: str) -> float:
     """Add revocation entries numbered [start, stop) to the database and to the Redis copy; return seconds."""
-    if stop <= start:
-        return 0.0
-    started = time.perf_counter()
-    expires = datetime.now(tz=UTC) + timedelta(days=1)
-    table = connection.ops.quote_name(Revocation._meta.db_table)
-    columns = "kind, key, user_id, cutoff_ms, expires_at, reason, synced, created"
-    if connection.vendor == "postgresql":
-        sql = (f"INSERT INTO {table} ({columns}) SELECT 'j', %s || lpad(g::text, 12, '0'), NULL, NULL, %s, %s, "
-               f"true, now() FROM generate_series(%s, %s) AS g")
-        params = [KEY_PREFIX, expires, REASON, start, stop - 1]
-    else:
-        sql = (f"INSERT INTO {table} ({columns}) WITH RECURSIVE series(g) AS (SELECT %s UNION ALL SELECT g + 1 "
-               f"FROM series WHERE g < %s) SELECT 'j', %s || printf('%%012d', g), NULL, NULL, %s, %s, 1, %s "
-               f"FROM series")
-        params = [start, stop - 1, KEY_PREFIX, expires, REASON, datetime.now(tz=UTC)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    value = str(int(expires.timestamp()))
-    pipe = client.pipeline(transaction=False)
-    queued = 0
-    for first in range(start, stop, _REDIS_BATCH):
-        pipe.hset(key, mapping={_field(n): value for n in range(first, min(first + _REDIS_BATCH, stop))})
-        queued += 1
-        if queued == _PIPELINE_BATCHES:
-            pipe.execute()
-            queued = 0
-    if queued:
-        pipe.execute()
-    return time.perf_counter() - started
+    return seeding.token_entries_seed(prefix=KEY_PREFIX, start=start, stop=stop, reason=REASON, client=client, key=key)
 
 
 def unseed(client, key: str) -> None:
     """Delete the made-up entries from the database (the Redis copy goes with the run's key space)."""
-    Revocation.objects.filter(reason=REASON).delete()
+    seeding.entries_unseed(reason=REASON)
 
 
 def redis_memory(client, key: str) -> dict:
@@ -159,11 +122,6 @@ def per_request(states: dict, *, seconds: float, rounds: int, client) -> dict:
     return rows
 
 
-def _lease_held(client, key: str) -> bool:
-    raw = client.hget(key, LEASE_FIELD)
-    return raw is not None and raw.isdigit() and int(raw) > revocation.now_ms()
-
-
 def rebuild_after_flush(states: dict, *, client, key: str, session_prefix: str) -> dict:
     """Lose the Redis copy (and the cached sessions), then serve both doors from `REBUILD_CLIENTS` in-process
     clients until the copy holds a lease again. Return how long that took and what the requests saw."""
@@ -205,7 +163,7 @@ def rebuild_after_flush(states: dict, *, client, key: str, session_prefix: str) 
             thread.start()
         leased_after = None
         while time.perf_counter() - started < REBUILD_TIMEOUT and not errors:
-            if _lease_held(client, key):
+            if revocation.copy_lease_held(client, key):
                 leased_after = time.perf_counter() - started
                 break
             time.sleep(0.005)

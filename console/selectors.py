@@ -1,6 +1,5 @@
 """What the console reads: live logins across users, the dashboard's numbers. Every state by accounts.logins."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -13,7 +12,6 @@ from redis.exceptions import RedisError
 from accounts.logins import cut_off_q
 from accounts.models import AuthEvent
 from denylist import revocation
-from denylist.models import Revocation
 from jwt_demo.models import TokenFamily
 from sessions_demo.models import DeviceSession
 
@@ -45,53 +43,14 @@ def live_token_logins(now: datetime | None = None) -> QuerySet[TokenFamily]:
             .exclude(cut_off_q(created="created", user="user_id")))
 
 
-@dataclass(frozen=True)
-class RedisCopy:
-    """The Redis copy of the revocation store: `state` is disabled, unavailable, cold (no lease), expired or
-    trusted; `entries` counts fields by kind; `lease_until` is when the lease runs out."""
-
-    state: str
-    entries: dict
-    lease_until: datetime | None = None
-    truncated: bool = False
+RedisCopy = revocation.CopyStatus
 
 
 def redis_copy(now: datetime | None = None) -> RedisCopy:
-    """Read the Redis copy: its entries by kind and its lease (the `!lease` field, Unix ms)."""
-    from denylist.backends.redis import LEASE_FIELD
-
-    now = now or timezone.now()
+    """Read the Redis copy of the revocation store (denylist.revocation.copy_status); "disabled" without Redis."""
     if not settings.REDIS_URL:
         return RedisCopy("disabled", {})
-    copy = revocation.get_backend().redis_copy()
-    if copy is None:
-        return RedisCopy("unavailable", {})
-    client, key = copy
-    counts = {label: 0 for label in Revocation.Kind.labels}
-    labels = dict(Revocation.Kind.choices)
-    lease = None
-    seen = 0
-    truncated = False
-    try:
-        for field, value in client.hscan_iter(key, count=1000):
-            if field == LEASE_FIELD.encode():
-                lease = int(value) if value.isdigit() else None
-                continue
-            kind = field.split(b":", 1)[0].decode("ascii", "replace")
-            if kind in labels:
-                counts[labels[kind]] += 1
-            seen += 1
-            if seen >= REDIS_SCAN_LIMIT:
-                truncated = True
-                break
-    except RedisError:
-        return RedisCopy("unavailable", {})
-    if lease is None:
-        return RedisCopy("cold", counts, truncated=truncated)
-    from accounts.models import ms_datetime
-
-    until = ms_datetime(lease)
-    return RedisCopy("trusted" if until > now else "expired", counts, until, truncated)
+    return revocation.copy_status(now or timezone.now(), limit=REDIS_SCAN_LIMIT)
 
 
 def health() -> dict:
@@ -156,10 +115,7 @@ def dashboard(now: datetime | None = None) -> dict:
     tokens = dict.fromkeys(["jwt", "hybrid"], 0)
     for row in live_token_logins(now).values("door").annotate(n=Count("id")):
         tokens[row["door"]] = row["n"]
-    database = {label: 0 for label in Revocation.Kind.labels}
-    labels = dict(Revocation.Kind.choices)
-    for row in Revocation.objects.values("kind").annotate(n=Count("id")):
-        database[labels.get(row["kind"], row["kind"])] = row["n"]
+    database = revocation.entry_counts()
     return {
         "now": now,
         "live": {"session": live_sessions(now).count(), **tokens},

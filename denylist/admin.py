@@ -1,11 +1,10 @@
 """Admin for the revocation store: read-only. Revocations are never undone by hand (that would fail open)."""
 
-from datetime import UTC, datetime, timedelta
-
 from django.contrib import admin
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.http import HttpResponseRedirect
 
+from denylist.clock import ms_datetime
 from denylist.models import Revocation
 
 
@@ -22,7 +21,7 @@ class RevocationAdmin(admin.ModelAdmin):
         appeared, which for a user revoked several times is older than both."""
         if obj.cutoff_ms is None:
             return "—"
-        return datetime.fromtimestamp(obj.cutoff_ms // 1000, tz=UTC) + timedelta(milliseconds=obj.cutoff_ms % 1000)
+        return ms_datetime(obj.cutoff_ms)
 
     @admin.display(description="first recorded", ordering="created")
     def first_recorded(self, obj):

@@ -40,7 +40,6 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from denylist import revocation
-from denylist.models import PasswordRehash
 from denylist.triggers import REASON_DELETED, REASON_PASSWORD, REASON_SUSPENDED, integer_key
 
 # (the instance, the password being checked) while the user model's check_password runs.
@@ -81,8 +80,8 @@ def _before_save(sender, instance, raw=False, using=None, update_fields=None, **
     stored_password, stored_active = row[0], (_active(row[1]) if active else True)
     rehash = _proven_rehash(instance, stored_password, update_fields)
     if rehash:
-        PasswordRehash.objects.using(using).create(user_id=instance.pk, previous=stored_password,
-                                                   password=instance.password)
+        revocation.rehash_permit(user_id=instance.pk, previous=stored_password, password=instance.password,
+                                 using=using)
     setattr(instance, _BEFORE, (stored_password, stored_active, rehash))
 
 

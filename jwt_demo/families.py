@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import update_last_login
 
 from accounts.admission import LoginRefused, login_admit, login_instant
-from accounts.models import ms_datetime
+from denylist.clock import ms_datetime
 from denylist.simplejwt.claims import api_settings
 from jwt_demo.models import RefreshToken, TokenFamily
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from rest_framework_simplejwt import tokens as simplejwt
 
+from denylist.clock import claim_ms, ms_seconds, seconds_ms
 from denylist.simplejwt.claims import api_settings
 from jwt_demo.backend import ACCESS, MAX_HEADER_SEGMENT, REFRESH, TYP, TokenError, TokenExpired, token_backend
 from jwt_demo.families import AccountUnavailable, login_start, refresh_record
@@ -75,8 +76,7 @@ def claims_of(payload: dict) -> Claims:
     if not valid:
         raise TokenError("Token claims are malformed.")
     return Claims(token_type=payload["token_type"], user_id=int(sub), jti=jti, family=fam,
-                  issued_at_ms=math.floor(round(iat * 1000, 3)),
-                  login_at_ms=math.floor(round(auth_time * 1000, 3)), expires_at=exp, raw=payload)
+                  issued_at_ms=claim_ms(iat), login_at_ms=claim_ms(auth_time), expires_at=exp, raw=payload)
 
 
 def user_id_claims(user) -> dict:
@@ -92,10 +92,6 @@ def user_id_claims(user) -> dict:
         return {}
     value = getattr(user, api.USER_ID_FIELD)
     return {api.USER_ID_CLAIM: value if isinstance(value, int) and not isinstance(value, bool) else str(value)}
-
-
-def _milliseconds(seconds: float) -> float:
-    return math.floor(seconds * 1000) / 1000
 
 
 class _Lifetime:
@@ -155,7 +151,7 @@ class TokenLabToken(simplejwt.Token):
 
     def set_iat(self, claim: str = "iat", at_time: datetime | None = None) -> None:
         """Date the token to the millisecond: cut-offs are compared at that precision."""
-        self.payload[claim] = _milliseconds(self.now if at_time is None else at_time.timestamp())
+        self.payload[claim] = ms_seconds(seconds_ms(self.now if at_time is None else at_time.timestamp()))
 
     def set_exp(self, claim: str = "exp", from_time: datetime | None = None, lifetime: timedelta | None = None):
         start = self.now if from_time is None else from_time.timestamp()
@@ -231,7 +227,7 @@ class TokenLabToken(simplejwt.Token):
         """
         with transaction.atomic():
             try:
-                family = login_start(user=user, now_ms=math.floor(codec.clock() * 1000), door="jwt")
+                family = login_start(user=user, now_ms=seconds_ms(codec.clock()), door="jwt")
             except AccountUnavailable:
                 raise TokenError("No active account found for this user.", "no_active_account") from None
             return cls.for_family(family, extra=user_id_claims(user))
@@ -263,7 +259,7 @@ class TokenLabToken(simplejwt.Token):
         """
         token = cls()
         issued_at = token.payload["iat"]
-        auth_time = issued_at if login_at is None else min(issued_at, _milliseconds(login_at))
+        auth_time = issued_at if login_at is None else min(issued_at, ms_seconds(seconds_ms(login_at)))
         if expires_at is None:
             expires_at = int(token.now) + (int(lifetime) if lifetime is not None else
                                            int(token.lifetime.total_seconds()))

@@ -8,22 +8,23 @@ later sees the mark without a live session, it looks up why, in this order:
 1. the history of ends (`accounts.LoginEnd`): this session's own end (a devices page, an administrator — named),
    or a cut-off of every login of the user after this one began (password changed, suspended, deleted, "log out
    everywhere"), whichever door or admin page did it;
-2. the revocation store: the user's cut-off (`Revocation` kind USER) after the login, or this session's own entry
-   (kind SESSION, written when Redis caches sessions);
+2. the revocation store (`denylist.revocation`): the user's cut-off after the login, or this session's own entry
+   (written when Redis caches sessions);
 3. an auth event ending sessions of this user after the login.
 
 A logout the user asked for clears the mark: there is nothing to explain.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
 from django.db.models import Q
 
 from accounts.models import AuthEvent, LoginEnd
-from denylist.models import Revocation
+from denylist import revocation
+from denylist.clock import ms_datetime
 from sessions_demo.models import DeviceSession, session_digest
 
 MARK_COOKIE = "tokenlab_login"
@@ -60,8 +61,8 @@ def login_mark_set(response, *, request, user) -> None:
     key = request.session.session_key
     if not key:
         return
-    now_ms = int(datetime.now(tz=UTC).timestamp() * 1000)
-    value = signing.dumps({"u": user.pk, "d": session_digest(key), "t": now_ms}, salt=_SALT, compress=True)
+    value = signing.dumps({"u": user.pk, "d": session_digest(key), "t": revocation.now_ms()}, salt=_SALT,
+                          compress=True)
     response.set_cookie(MARK_COOKIE, value, max_age=settings.SESSION_COOKIE_AGE, path="/session/", httponly=True,
                         samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
 
@@ -79,18 +80,17 @@ def session_ending(request) -> SessionEnding | None:
         user_id, digest, login_ms = int(mark["u"]), str(mark["d"]), int(mark["t"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
-    login_at = datetime.fromtimestamp(login_ms / 1000, tz=UTC)
+    login_at = ms_datetime(login_ms)
     end = LoginEnd.objects.filter(user_id=user_id).filter(Q(login=f"s-{digest}") | Q(login="", cutoff__gt=login_at)) \
         .order_by("-created", "-id").values_list("reason", "created", "by_username").first()
     if end is not None:
         return SessionEnding(end[0], end[1], end[2])
-    cutoff = Revocation.objects.filter(kind=Revocation.Kind.USER, key=str(user_id), cutoff_ms__gt=login_ms) \
-        .values_list("reason", "cutoff_ms").first()
+    cutoff = revocation.user_cutoff_ending(user_id, after_ms=login_ms)
     if cutoff is not None:
-        return SessionEnding(cutoff[0], datetime.fromtimestamp(cutoff[1] / 1000, tz=UTC))
-    own = Revocation.objects.filter(kind=Revocation.Kind.SESSION, key=digest).values_list("reason", "created").first()
+        return SessionEnding(cutoff.reason, cutoff.at)
+    own = revocation.session_ending(digest)
     if own is not None:
-        return SessionEnding(own[0] or "revoked", own[1])
+        return SessionEnding(own.reason or "revoked", own.at)
     if DeviceSession.objects.filter(digest=digest).exists():
         return None  # the session lives on: the browser has merely lost its cookie
     event = AuthEvent.objects.filter(user_id=user_id, kind=AuthEvent.Kind.SESSION_REVOKED,

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import ms_datetime
+from denylist.clock import ms_datetime
 from sessions_demo.backends.base import user_session_store
 from sessions_demo.models import DeviceSession, is_session_digest
 

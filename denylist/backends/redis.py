@@ -39,8 +39,9 @@ import logging
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import transaction
 from redis.exceptions import RedisError
@@ -48,6 +49,7 @@ from redis.exceptions import RedisError
 from denylist import conf, waits
 from denylist.backends.base import RevocationBackend
 from denylist.backends.db import DatabaseRevocationBackend
+from denylist.clock import ms_datetime, now_ms
 from denylist.entries import Entry, Query
 from denylist.models import Revocation  # its Kind names only: rows are read through the database backend
 
@@ -121,10 +123,6 @@ return 0
 _CHUNK = 500
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def encode(entry: Entry) -> str:
     expires = int(entry.expires_at.timestamp())
     return f"{entry.cutoff_ms}:{expires}" if entry.kind == Revocation.Kind.USER else str(expires)
@@ -138,9 +136,24 @@ def _mark_of(raw: bytes | None) -> tuple[str | None, int]:
     return (token, int(cursor)) if token and cursor.isdigit() else (None, 0)
 
 
-def _lease_of(raw: bytes | None) -> int | None:
+def lease_of(raw: bytes | None) -> int | None:
     """Return the lease in Unix ms, or None when there is none (or it is not a number: then it vouches nothing)."""
     return int(raw) if raw is not None and raw.isdigit() else None
+
+
+def copy_fields(client, key: str, *, limit: int) -> tuple[int | None, Counter, bool]:
+    """Scan the copy at `key`: return (its lease in Unix ms or None, {kind: fields}, whether `limit` fields were
+    counted before the end). The copy's own marks (`!server`, `!warming`) count under their own names."""
+    lease, kinds, seen = None, Counter(), 0
+    for field, value in client.hscan_iter(key, count=1000):
+        if field == LEASE_FIELD.encode():
+            lease = lease_of(value)
+            continue
+        kinds[field.split(b":", 1)[0].decode("ascii", "replace")] += 1
+        seen += 1
+        if seen >= limit:
+            return lease, kinds, True
+    return lease, kinds, False
 
 
 class _Waits(threading.local):
@@ -155,7 +168,7 @@ class RedisRevocationBackend(RevocationBackend):
     Class attributes are configuration and test seams: `clock` (Unix ms), `sleep`, `database`.
     """
 
-    clock = staticmethod(_now_ms)
+    clock = staticmethod(now_ms)
     sleep = staticmethod(time.sleep)
     database = DatabaseRevocationBackend()
     # After a Redis error, skip Redis for this long so that a hung server costs one timeout, not one per request.
@@ -300,7 +313,7 @@ class RedisRevocationBackend(RevocationBackend):
 
     def verdict(self, query: Query, values: Sequence[bytes | None]) -> bool:
         """Decide from the values of `fields(query)`, read by the caller (possibly in its own pipeline)."""
-        lease = _lease_of(values[-1])
+        lease = lease_of(values[-1])
         if lease is None or lease <= self.clock():
             revoked = self.database.is_revoked(query)
             self._renew(lease_seen=lease is not None)
@@ -340,7 +353,7 @@ class RedisRevocationBackend(RevocationBackend):
                 # with it and no lease is granted over what would be a partial copy.
                 token = uuid.uuid4().hex
                 self._run("begin", token=token)
-            now = datetime.fromtimestamp(started / 1000, tz=UTC)
+            now = ms_datetime(started)
             rows = self.database.live(at=now, after=cursor, limit=self.rebuild_chunk)
             if len(rows) == self.rebuild_chunk:  # more to come: copy this chunk, record how far, stop here
                 self._write_many([r.entry for r in rows])

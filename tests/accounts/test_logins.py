@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from accounts import logins, services
-from accounts.models import LoginEnd, User, acting_admin, ms_datetime
+from accounts.models import LoginEnd, User, acting_admin
 from console.selectors import live_sessions, live_token_logins
 from denylist import revocation
+from denylist.clock import ms_datetime
 from denylist.models import Revocation
 from jwt_demo.logins import family_facts
 from jwt_demo.models import TokenFamily

@@ -255,7 +255,7 @@ def test_purge_auth_events_keeps_the_retention(settings, user):
 
 def test_revocation_list_shows_the_latest_cut_off_beside_its_reason(admin_client, user):
     from accounts import services
-    from accounts.models import ms_datetime
+    from denylist.clock import ms_datetime
     from denylist.models import Revocation
 
     services.user_log_out_everywhere(user=user)
