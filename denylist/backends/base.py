@@ -1,6 +1,6 @@
 """The contract every revocation backend implements."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from denylist.entries import Entry, Query
@@ -20,10 +20,16 @@ class RevocationBackend:
       entries that the database recorded on its own (its triggers: denylist.triggers) into that copy now, rather
       than at its next renewal. The database backend has nothing to push.
     - `purge()` deletes entries whose `expires_at` is before `now` and returns how many it deleted.
-    - `redis_copy()` is optional: a backend whose checks can be answered from a Redis hash names it, so that a
-      caller may read `fields(query)` of that hash in its own round trip (a pipeline or a script beside its own
-      reads) and hand the values to `verdict(query, values)`, which decides exactly as `is_revoked()` would —
-      falling back to the database whenever the copy cannot vouch. Backends without such a copy return None.
+    - The one-round-trip read (what `sessions_demo.backends.cached_db` needs to check a session in the same
+      pipeline as it reads the session): `redis_copy()` names the Redis hash the checks can be answered from, as
+      `(client, key)`, or None; while it is not None, a caller may `HMGET` the hash's `fields(query)` in its own
+      round trip and hand the values, in that order, to `verdict(query, values)`, which decides exactly as
+      `is_revoked()` would — asking the database whenever the copy cannot vouch (no lease), never answering False
+      for "I could not check". A caller that gets None calls `is_revoked()` instead.
+      The database backend has no copy: `redis_copy()` is None, and should a caller use the other two anyway,
+      `fields()` is empty and `verdict()` ignores the values and asks the database (`is_revoked()`), so the
+      answer is still right. The Redis backend returns its hash (None while its circuit breaker is open), the
+      query's fields followed by the lease, and decides from them.
     """
 
     def revoke(self, entries: Iterable[Entry]) -> None:
@@ -43,3 +49,13 @@ class RevocationBackend:
         """Return `(redis client, hash key)` a caller may read a check's fields from, or None: no such copy here,
         or it is not to be used now (e.g. the backend's circuit breaker is open after a Redis error)."""
         return None
+
+    def fields(self, query: Query) -> list[str]:
+        """Return the fields of the `redis_copy()` hash that decide `query`, in the order `verdict()` takes their
+        values. Without a copy: none."""
+        return []
+
+    def verdict(self, query: Query, values: Sequence[bytes | None]) -> bool:
+        """Decide `query` from the values of `fields(query)` read by the caller, exactly as `is_revoked()` would.
+        Without a copy there is nothing to read: ask the store itself."""
+        return self.is_revoked(query)

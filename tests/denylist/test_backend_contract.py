@@ -224,3 +224,20 @@ def test_the_purge_command_removes_expired_entries_of_the_configured_backend(db)
     assert out.getvalue() == "Purged 1 expired revocation entries.\n"
     assert list(Revocation.objects.values_list("key", flat=True)) == ["b" * 32]
     assert revocation.is_revoked(Query(jti="b" * 32)) is True
+
+
+def test_the_one_round_trip_read_decides_as_is_revoked(harness, capture):
+    """`redis_copy()`, `fields()`, `verdict()`: what cached_db reads in its own pipeline decides as `is_revoked()`;
+    without a copy (the database backend), `verdict()` asks the store itself, whatever values it is given."""
+    revoked, live = hex32(), hex32()
+    harness.revoke(Entry(S, revoked, later()), capture_on_commit=capture)
+    harness.warm()
+    copy = harness.backend.redis_copy()
+    assert (copy is None) == (harness.redis is None)
+    for key, expected in ((revoked, True), (live, False)):
+        query = Query(session=key)
+        fields = harness.backend.fields(query)
+        values = copy[0].hmget(copy[1], fields) if copy is not None else [None] * len(fields)
+        assert harness.backend.verdict(query, values) is expected is harness.backend.is_revoked(query)
+    if copy is None:
+        assert harness.backend.fields(Query(session=revoked)) == []
