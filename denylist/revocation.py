@@ -6,6 +6,11 @@ resolved on first use (and again whenever the setting changes), never at import 
 A revocation that returned is durable; it is acknowledged — safe to report to anyone — once the block or
 request it was made in has ended: a backend with a leased cache may have to wait a lease out first, and
 `batch()` makes several revocations share that one wait (denylist/waits.py).
+
+It is also the only way into the store for the rest of the project (an import-linter contract keeps
+`denylist.models` and `denylist.backends` inside `denylist`): the questions other apps ask — a user's cut-offs,
+"revoked before" as a SQL condition for lists, why a session or a user's logins ended, the Redis copy's status —
+are functions here, and time is spoken in `denylist.clock`'s Unix milliseconds.
 """
 
 import time
