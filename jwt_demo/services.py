@@ -13,7 +13,6 @@ from accounts.models import AuthEvent
 from accounts.services import auth_event_record
 from denylist import revocation, rotation
 from denylist.entries import Query
-from denylist.rotation import Use
 from denylist.simplejwt.claims import api_settings
 from jwt_demo import tokens
 from jwt_demo.families import AccountUnavailable, login_start, refresh_token_rotate, refresh_token_rotated
@@ -124,11 +123,11 @@ def token_refresh(*, refresh: object) -> TokenPair:
             claim = api_settings().USER_ID_CLAIM
             extra = {claim: claims.raw[claim]} if claim != "sub" and claim in claims.raw else {}
             pair = _issue(user_id=claims.user_id, family=family, extra=extra)
-            use = Use.FIRST
+            use = rotation.Use.FIRST
         elif not won and refresh_token_rotated(jti=claims.jti, family_id=claims.family) and family is not None:
-            use = Use.REUSED
+            use = rotation.Use.REUSED
         else:
-            use = Use.REFUSED
+            use = rotation.Use.REFUSED
     try:
         rotation.refresh_use_settle(use=use, login_end=lambda reason: _login_end_on_reuse(family, reason=reason))
     except rotation.RefreshReused:
