@@ -1,4 +1,7 @@
-"""Token families: start a login (admitted, dated, recorded) and record each refresh token issued in it.
+"""Token families: start a login (admitted, dated, recorded), record each refresh token issued in it, mark its use.
+
+The door's record of refresh-token use is these rows, not the revocation store's entries the drop-in writes
+(denylist.rotation says why there are two); what a use means is settled by `denylist.rotation.refresh_use_settle`.
 
 Below both the token classes (`for_user` starts a login here) and the door's services (logins and rotation):
 it mints nothing and reads no clock; callers pass the instant.
@@ -48,3 +51,19 @@ def refresh_record(*, jti: str, family: TokenFamily, issued_at: float, expires_a
     """Record that the refresh token `jti` of `family` was issued: only a recorded token can be exchanged."""
     RefreshToken.objects.create(jti=jti, family=family, issued_at=datetime.fromtimestamp(issued_at, tz=UTC),
                                 expires_at=datetime.fromtimestamp(expires_at, tz=UTC))
+
+
+def refresh_token_rotate(*, jti: str, family_id: str, now: datetime) -> bool:
+    """Mark the refresh token `jti` of the family rotated at `now`; tell whether this call did (its first use).
+
+    One conditional UPDATE (`rotated_at IS NULL`, not expired): of concurrent calls for one token, on any database,
+    exactly one changes the row. A token never recorded, or expired, is never rotated.
+    """
+    return bool(RefreshToken.objects.filter(jti=jti, family_id=family_id, rotated_at__isnull=True,
+                                            expires_at__gt=now).update(rotated_at=now))
+
+
+def refresh_token_rotated(*, jti: str, family_id: str) -> bool:
+    """Tell whether the refresh token `jti` of the family was recorded and already rotated: a use of it is reuse."""
+    row = RefreshToken.objects.filter(jti=jti, family_id=family_id).first()
+    return row is not None and row.rotated_at is not None

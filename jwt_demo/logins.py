@@ -36,7 +36,7 @@ class TokenLoginSource(LoginSource):
         family = TokenFamily.objects.filter(user_id=user_id, pk=key).first() if is_family_id(key) else None
         if family is None:
             return False
-        services.family_revoke(family=family, reason=reason)
+        services.token_family_end(family=family, reason=reason)
         return True
 
     def current_key(self, request):

@@ -11,17 +11,18 @@ from django.db import transaction
 
 from accounts.models import AuthEvent
 from accounts.services import auth_event_record
-from denylist import revocation
+from denylist import revocation, rotation
 from denylist.entries import Query
 from denylist.simplejwt.claims import api_settings
 from jwt_demo import tokens
-from jwt_demo.families import AccountUnavailable, login_start
+from jwt_demo.families import AccountUnavailable, login_start, refresh_token_rotate, refresh_token_rotated
 from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.throttling import refresh_throttle
 from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, user_id_claims
 
-__all__ = ["AccountUnavailable", "TokenPair", "claims_revoked", "family_revoke", "refresh_claims_revoked",
-           "refresh_token_logout", "token_logout", "token_pair_issue", "token_refresh", "token_verify"]
+__all__ = ["AccountUnavailable", "TokenPair", "claims_revoked", "refresh_claims_revoked",
+           "refresh_token_logout", "token_family_end", "token_logout", "token_pair_issue", "token_refresh",
+           "token_verify"]
 
 logger = logging.getLogger("tokenlab.jwt")
 
@@ -97,9 +98,12 @@ def refresh_claims_revoked(claims: Claims) -> bool:
 def token_refresh(*, refresh: object) -> TokenPair:
     """Exchange a refresh token for a new pair; the presented token dies (rotation).
 
-    At most one successor: the exchange is a single conditional UPDATE (`rotated_at IS NULL`), so of two
-    concurrent refreshes of one token only one wins. The other — and any later replay — is reuse (RFC 9700
-    §4.14.2): the whole family is revoked, which ends the login for the thief and the victim alike.
+    At most one successor: the use is recorded on the token's row by a single conditional UPDATE
+    (`families.refresh_token_rotate`), under the user's row lock and in the transaction that mints the successor,
+    so of two concurrent refreshes of one token only one wins. The other — and any later replay — is reuse
+    (RFC 9700 §4.14.2), settled by rotation's one rule (`denylist.rotation.refresh_use_settle`, which the drop-in
+    follows too): the whole family is ended, which ends the login for the thief and the victim alike, and the
+    reuse is recorded as an auth event.
     Raise jwt_demo.throttling.RefreshThrottled, rotating nothing, when the login is over `REFRESH_RATE`.
     """
     claims = codec.decode(refresh, token_types=(REFRESH,))
@@ -108,12 +112,10 @@ def token_refresh(*, refresh: object) -> TokenPair:
     # Per login, before anything is written: a client looping on refresh gets 429 and nothing rotates.
     refresh_throttle.hit(family=claims.family)
     now = _now()
-    outcome = "invalid"
+    pair = None
     with transaction.atomic():
         active = _lock_active_user(claims.user_id)
-        won = RefreshToken.objects.filter(
-            jti=claims.jti, family_id=claims.family, rotated_at__isnull=True, expires_at__gt=now,
-        ).update(rotated_at=now)
+        won = refresh_token_rotate(jti=claims.jti, family_id=claims.family, now=now)
         family = TokenFamily.objects.filter(pk=claims.family, user_id=claims.user_id).first()
         if won and active and family is not None and family.revoked_at is None and family.absolute_expires_at > now:
             family.last_refreshed = now
@@ -121,24 +123,31 @@ def token_refresh(*, refresh: object) -> TokenPair:
             claim = api_settings().USER_ID_CLAIM
             extra = {claim: claims.raw[claim]} if claim != "sub" and claim in claims.raw else {}
             pair = _issue(user_id=claims.user_id, family=family, extra=extra)
-            outcome = "rotated"
-        elif not won:
-            row = RefreshToken.objects.filter(jti=claims.jti, family_id=claims.family).first()
-            if row is not None and row.rotated_at is not None:
-                outcome = "reused"
-    if outcome == "rotated":
-        return pair
-    if outcome == "reused" and family is not None:
-        with transaction.atomic():
-            family_revoke(family=family, reason="reuse")
-            auth_event_record(kind=AuthEvent.Kind.REFRESH_REUSE, user=family.user, door=family.door,
-                              detail=f"family {family.id[:8]} revoked")
-        raise TokenError("Token has already been used; every token of this login has been revoked.", "token_reused")
-    raise TokenError("Token is invalid or revoked.")
+            use = rotation.Use.FIRST
+        elif not won and refresh_token_rotated(jti=claims.jti, family_id=claims.family) and family is not None:
+            use = rotation.Use.REUSED
+        else:
+            use = rotation.Use.REFUSED
+    try:
+        rotation.refresh_use_settle(use=use, login_end=lambda reason: _login_end_on_reuse(family, reason=reason))
+    except rotation.RefreshReused:
+        raise TokenError("Token has already been used; every token of this login has been revoked.",
+                         "token_reused") from None
+    except rotation.RefreshRefused:
+        raise TokenError("Token is invalid or revoked.") from None
+    return pair
 
 
-def family_revoke(*, family: TokenFamily, reason: str) -> None:
-    """End one login: every access and refresh token of the family stops working at the next request."""
+@transaction.atomic
+def _login_end_on_reuse(family: TokenFamily, *, reason: str) -> None:
+    token_family_end(family=family, reason=reason)
+    auth_event_record(kind=AuthEvent.Kind.REFRESH_REUSE, user=family.user, door=family.door,
+                      detail=f"family {family.id[:8]} revoked")
+
+
+def token_family_end(*, family: TokenFamily, reason: str) -> None:
+    """End one login of the door: mark its family row ended and revoke the family in the store, so every access
+    and refresh token of it stops working at the next request (the row is what the console shows)."""
     TokenFamily.objects.filter(pk=family.pk, revoked_at__isnull=True).update(revoked_at=_now(), revoked_reason=reason)
     revocation.revoke_family(family=family.id, expires_at=family.absolute_expires_at.timestamp(),
                              user_id=family.user_id, reason=reason)
@@ -159,7 +168,7 @@ def token_logout(*, claims: Claims, refresh: str | None = None) -> None:
         if refresh_claims is not None and refresh_claims.user_id == claims.user_id:
             families.add(refresh_claims.family)
     for family in TokenFamily.objects.filter(pk__in=families, user_id=claims.user_id):
-        family_revoke(family=family, reason="logout")
+        token_family_end(family=family, reason="logout")
     # The access token itself, even if its family row is gone (e.g. purged): revoke by jti too.
     revocation.revoke_token(jti=claims.jti, expires_at=claims.expires_at, user_id=claims.user_id, reason="logout")
 
@@ -180,7 +189,7 @@ def refresh_token_logout(*, refresh: object, door: str = "hybrid", ip: str | Non
     if family is None:
         return None
     with transaction.atomic():
-        family_revoke(family=family, reason="logout")
+        token_family_end(family=family, reason="logout")
         auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=family.user, door=door, ip=ip, user_agent=user_agent)
     return family
 

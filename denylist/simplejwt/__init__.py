@@ -1,4 +1,7 @@
-"""Early revocation for any djangorestframework-simplejwt project: the drop-in side of the revocation store.
+"""Early revocation for any djangorestframework-simplejwt project: the store's simplejwt adapter.
+
+An adapter layer above the store's core (`denylist`): it imports the core and simplejwt; the core imports neither
+it nor simplejwt nor DRF (import-linter contracts in pyproject.toml). Token Lab's JWT door builds on it.
 
 A simplejwt project adds `denylist` to INSTALLED_APPS and names, in its settings:
 - `authentication.DenylistJWTAuthentication` as its authentication class: each request's access token is
@@ -23,6 +26,10 @@ A token obtained through simplejwt's stock serializer carries neither `fam` nor 
 by its refresh token's `jti` from the first rotation on (its first access token cannot be ended by family), and
 it is dated by `iat`, which simplejwt rounds down to the second — a login in the same second as a "log out
 everywhere" ends with it, an error on the safe side.
+
+Rotation follows the store's one rule (`denylist.rotation.refresh_use_settle`, which the JWT door follows too);
+a refresh token's use is recorded as an entry of the store (`services.refresh_token_use`), because stock
+simplejwt records nothing when it issues one (`denylist.rotation` says why the door records it otherwise).
 
 Modules: `claims` (what the store reads from a token), `authentication`, `serializers`, `services`, `views`. The
 authentication module imports no view: DRF imports authentication classes while it loads its views.

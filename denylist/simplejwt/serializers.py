@@ -8,7 +8,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as simplejwt
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from denylist import revocation
+from denylist import revocation, rotation
 from denylist.entries import Query
 from denylist.simplejwt import services
 from denylist.simplejwt.authentication import TokenRevoked
@@ -39,7 +39,8 @@ class TokenRotationSerializer(simplejwt.TokenRefreshSerializer):
     """simplejwt's refresh serializer with rotation and reuse detection (RFC 9700 §4.14.2).
 
     Each exchange records the presented token's `jti` as used, atomically: of two exchanges of one token, one
-    wins. Presenting a used token again is reuse, and ends its whole login for the thief and the victim alike.
+    wins. Presenting a used token again is reuse, and ends its whole login for the thief and the victim alike —
+    rotation's one rule, `denylist.rotation.refresh_use_settle`, which the JWT door follows too.
     A refresh token of a revoked login or user is refused (401 `token_revoked`). The response always holds a new
     refresh token, whatever `ROTATE_REFRESH_TOKENS` says: rotation is what this serializer is for.
     """
@@ -56,13 +57,15 @@ class TokenRotationSerializer(simplejwt.TokenRefreshSerializer):
         # The login and the user first; the token's own `jti` is settled by recording its use.
         if revocation.is_revoked(Query(family=family, user_id=query.user_id, issued_at_ms=query.issued_at_ms)):
             raise TokenRevoked()
-        previous = services.refresh_token_use(jti=refresh[api.JTI_CLAIM], expires_at=refresh["exp"],
-                                              user_id=query.user_id)
-        if previous == services.ROTATED:
-            services.family_revoke(token=refresh, reason="reuse")
-            raise TokenReused()
-        if previous is not None:
-            raise TokenRevoked()
+        use = services.refresh_token_use_record(jti=refresh[api.JTI_CLAIM], expires_at=refresh["exp"],
+                                                user_id=query.user_id)
+        try:
+            rotation.refresh_use_settle(use=use,
+                                        login_end=lambda reason: services.token_login_end(token=refresh, reason=reason))
+        except rotation.RefreshReused:
+            raise TokenReused() from None
+        except rotation.RefreshRefused:
+            raise TokenRevoked() from None
         user = get_user_model().objects.filter(**{api.USER_ID_FIELD: query.user_id}).first()
         if not api.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")

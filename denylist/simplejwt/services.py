@@ -1,4 +1,9 @@
-"""Revoke simplejwt tokens: one login (logout), every login of a user (logout-all), and a refresh token's use."""
+"""Revoke simplejwt tokens: one login (logout), every login of a user (logout-all), and a refresh token's use.
+
+A refresh token's use is recorded here as an entry of the revocation store, not as a row per issued token as the
+JWT door does: stock simplejwt records nothing when it issues a token (denylist.rotation says why there are two
+records, and settles what a use means for both).
+"""
 
 import time
 from datetime import UTC, datetime
@@ -9,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from denylist import revocation
 from denylist.models import Revocation
+from denylist.rotation import Use
 from denylist.simplejwt.claims import FAMILY_CLAIM, api_settings, login_family
 
 ROTATED = "rotated"  # the `reason` of a refresh token's entry once it has been exchanged
@@ -49,8 +55,18 @@ def refresh_token_use(*, jti: str, expires_at: float, user_id=None) -> str | Non
     return None
 
 
-def family_revoke(*, token, reason: str) -> None:
-    """End the login `token` belongs to: every token carrying its family stops working at the next request."""
+def refresh_token_use_record(*, jti: str, expires_at: float, user_id=None) -> Use:
+    """Record one exchange of the refresh token `jti` (`refresh_token_use`) and say what it found, for
+    `denylist.rotation.refresh_use_settle`: its first use, a reuse, or a token revoked by other means."""
+    previous = refresh_token_use(jti=jti, expires_at=expires_at, user_id=user_id)
+    if previous is None:
+        return Use.FIRST
+    return Use.REUSED if previous == ROTATED else Use.REFUSED
+
+
+def token_login_end(*, token, reason: str) -> None:
+    """End the login `token` belongs to in the store (its family): every token carrying it stops working at the
+    next request. The drop-in keeps no row per login: the store's family entry is the whole of it."""
     user_id = token.get(api_settings().USER_ID_CLAIM)
     revocation.revoke_family(family=login_family(token), expires_at=login_expiry(token), user_id=user_key(user_id),
                              reason=reason)
@@ -65,7 +81,7 @@ def token_logout(*, access, refresh: str | None = None) -> None:
     revocation.revoke_token(jti=access[api.JTI_CLAIM], expires_at=access["exp"], user_id=user_key(user_id),
                             reason="logout")
     if access.get(FAMILY_CLAIM):
-        family_revoke(token=access, reason="logout")
+        token_login_end(token=access, reason="logout")
     if not refresh:
         return
     try:
@@ -76,7 +92,7 @@ def token_logout(*, access, refresh: str | None = None) -> None:
         return
     revocation.revoke_token(jti=token[api.JTI_CLAIM], expires_at=token["exp"], user_id=user_key(user_id),
                             reason="logout")
-    family_revoke(token=token, reason="logout")
+    token_login_end(token=token, reason="logout")
 
 
 def user_logout_all(*, user_id) -> None:
