@@ -24,11 +24,6 @@ def auth_event_record(
     )
 
 
-def user_create(*, username: str, password: str, email: str = "", is_staff: bool = False) -> User:
-    """Create an account with a hashed password."""
-    return get_user_model().objects.create_user(username=username, password=password, email=email, is_staff=is_staff)
-
-
 def user_authenticate(*, username: str, password: str, door: str, ip: str | None, user_agent: str = "") -> User | None:
     """Check a username and password; return the user, or None for a wrong password or unknown user alike.
 

@@ -11,6 +11,7 @@ Modules, in the order a run uses them:
 - `servers`: the gunicorn processes of `--http`;
 - `runner`: one run from start to report; `report`: the JSON report and the saved latest report;
 - `table`: the printed tables; `charts`: the workshop page's bars (`/workshop/bench/`);
-- `urls`, `authentication`, `server_settings`: the reference doors (baseline, simplejwt, DRF token) that
-  exist only while the benchmark runs.
+- `authentication`: the baseline door's authenticator. The reference doors (baseline, simplejwt, DRF token),
+  which exist only while the benchmark runs, are wiring: mounted by `config.bench_urls`, served over `--http`
+  with `config.bench_settings`.
 """

@@ -6,7 +6,7 @@ loopback gunicorn servers of `--http`). Never route it in `config.urls`: it is a
 
 from rest_framework.authentication import BaseAuthentication
 
-from jwt_demo.principal import TokenUser
+from jwt_demo.tokens import TokenUser
 
 HEADER = "X-Bench-User"
 _META = "HTTP_" + HEADER.upper().replace("-", "_")

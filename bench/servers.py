@@ -36,7 +36,7 @@ def free_port(start: int = 0) -> int:
 
 
 class Server:
-    """One gunicorn master (and its workers) serving `bench.server_settings` with `env` on `port`."""
+    """One gunicorn master (and its workers) serving `config.bench_settings` with `env` on `port`."""
 
     def __init__(self, *, port: int, env: dict, workers: int):
         self.port = port
@@ -87,7 +87,7 @@ def servers_running(profiles: dict, *, database_url: str, redis_overrides: dict,
     """Start one server per profile (key → environment overrides); yield key → HTTPTransport; stop them all."""
     base = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.server_settings",
+        "DJANGO_SETTINGS_MODULE": "config.bench_settings",
         "AUTHBENCH_SERVER": "1",
         "AUTHBENCH_BASE_SETTINGS": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
         "DATABASE_URL": database_url,

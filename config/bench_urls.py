@@ -6,7 +6,7 @@
   `obtain_auth_token` login.
 
 Used through `ROOT_URLCONF` only by the benchmark: in-process with `override_settings`, over HTTP by the
-loopback servers configured by `bench.server_settings`.
+loopback servers configured by `config.bench_settings`.
 """
 
 from django.urls import include, path

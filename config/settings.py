@@ -219,7 +219,7 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "sub",
     "TOKEN_TYPE_CLAIM": "token_type",
     "JTI_CLAIM": "jti",
-    "TOKEN_USER_CLASS": "jwt_demo.principal.TokenUser",
+    "TOKEN_USER_CLASS": "jwt_demo.tokens.TokenUser",
     "TOKEN_OBTAIN_SERIALIZER": "jwt_demo.serializers.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "jwt_demo.serializers.TokenRefreshSerializer",
     "TOKEN_VERIFY_SERIALIZER": "jwt_demo.serializers.TokenVerifySerializer",

@@ -48,7 +48,8 @@ class TokenLabUserAdmin(StrictInputAdminMixin, UserAdmin):
         return format_html('<a href="{}">Sessions and tokens</a>', reverse("console:user", args=[obj.pk]))
 
     def get_urls(self):
-        # The console's page of one user, also under the user's admin URL (older links and scripts use it).
+        # The console's page of one user, also under the user's admin URL: a documented address (API.md), part of
+        # the HTTP contract.
         return [
             path("<str:user_id>/credentials/", self.admin_site.admin_view(views.user_view),
                  name="accounts_user_credentials"),

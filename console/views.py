@@ -210,14 +210,13 @@ def _confirm_page(request, user, action: str, title: str, consequence: str):
 def _user_action(request, user):
     action = request.POST.get("action", "")
     back = HttpResponseRedirect(request.path)
-    if action in {"end_login", "end_session", "revoke_family"}:
-        login_id = {"end_login": request.POST.get("login", ""), "end_session": "s-" + request.POST.get("session", ""),
+    if action in {"end_session", "revoke_family"}:
+        login_id = {"end_session": "s-" + request.POST.get("session", ""),
                     "revoke_family": "t-" + request.POST.get("family", "")}[action]
         ended = logins.login_end(user_id=user.pk, login_id=login_id, reason="admin", by=request.user)
         if ended is None:
             messages.warning(request, {"end_session": "No such session (it may have ended already).",
-                                       "revoke_family": "No such login."}.get(
-                action, "No such live login (it may have ended already)."))
+                                       "revoke_family": "No such login."}[action])
             return back
         _record(kind=AuthEvent.Kind.SESSION_REVOKED if ended.kind == "session" else AuthEvent.Kind.LOGIN_ENDED,
                 user=user, admin_user=request.user, detail=f"{ended.kind} login {ended.id[:10]} ended")

@@ -119,7 +119,7 @@ class JWTAuthentication(DenylistJWTAuthentication):
         return claims_revoked(validated_token.claims)
 
     def get_user(self, validated_token: AccessToken):
-        """Return `TOKEN_USER_CLASS(validated_token)` (Token Lab's settings name jwt_demo.principal.TokenUser)."""
+        """Return `TOKEN_USER_CLASS(validated_token)` (Token Lab's settings name jwt_demo.tokens.TokenUser)."""
         return api_settings().TOKEN_USER_CLASS(validated_token)
 
     def authenticate_header(self, request) -> str:

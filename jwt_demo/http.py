@@ -48,7 +48,7 @@ def refresh_throttled(exc: RefreshThrottled) -> exceptions.Throttled:
 
 def login_user(request, *, door: str):
     """Validate a `{"username", "password"}` body and return the user, or raise the right 4xx."""
-    body = serializers.LoginSerializer(data=request.data, context={"request": request, "door": door})
+    body = serializers.CredentialsSerializer(data=request.data, context={"request": request, "door": door})
     body.is_valid(raise_exception=True)
     return body.user
 

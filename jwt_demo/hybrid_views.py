@@ -26,7 +26,7 @@ class HybridLoginView(HybridView):
                        403: "A foreign `Origin`.",
                        429: "Too many failed password checks for this account or address; see `Retry-After`."}
 
-    @extend_schema(request=serializers.LoginSerializer, responses=serializers.HybridAccessSerializer,
+    @extend_schema(request=serializers.CredentialsSerializer, responses=serializers.HybridAccessSerializer,
                    description="Log in; the refresh token is set as an HttpOnly, SameSite=Strict cookie.")
     def post(self, request):
         # Login CSRF: a foreign page must not log this browser into the attacker's account.

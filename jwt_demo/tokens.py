@@ -3,7 +3,7 @@
 Every token carries `iss`/`aud` (added by the backend), `sub`, a millisecond `iat`, `auth_time`, `exp`, `jti`, the
 login's family (`fam`) and `token_type`; its header carries `typ` (`at+jwt` / `rt+jwt`) and `kid`. Signing and
 the structural checks live in the token backend (jwt_demo.backend); the classes here check the claims' shapes and
-time. Threats met here:
+time; `TokenUser` is the user a verified access token names (simplejwt's `TOKEN_USER_CLASS`). Threats met here:
 - A refresh in flight outliving "log out everywhere": `auth_time` (OpenID Connect Core §2) is the instant the
   token's login began, identical for every token of one login however late it was minted; user cut-offs are
   compared with it, so a rotation that ran across a cut-off yields tokens that are already dead.
@@ -26,13 +26,14 @@ from django.conf import settings
 from django.db import transaction
 from rest_framework_simplejwt import tokens as simplejwt
 
+from accounts.principal import LazyUser
 from denylist.clock import claim_ms, ms_seconds, seconds_ms
 from denylist.simplejwt.claims import api_settings
 from jwt_demo.backend import ACCESS, MAX_HEADER_SEGMENT, REFRESH, TYP, TokenError, TokenExpired, token_backend
 from jwt_demo.families import AccountUnavailable, login_start, refresh_record
 
 __all__ = ["ACCESS", "MAX_HEADER_SEGMENT", "REFRESH", "TYP", "AccessToken", "Claims", "RefreshToken", "TokenCodec",
-           "TokenError", "TokenExpired", "UntypedToken", "codec", "new_id", "user_id_claims"]
+           "TokenError", "TokenExpired", "TokenUser", "UntypedToken", "codec", "new_id", "user_id_claims"]
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _MAX_NUMERIC_DATE = 10**12  # about the year 33658: bounds every arithmetic on time claims
@@ -354,3 +355,14 @@ class TokenCodec:
 
 
 codec = TokenCodec()
+
+
+class TokenUser(LazyUser):
+    """The user named by a verified access token's `sub` (see accounts.principal.LazyUser).
+
+    simplejwt's `TOKEN_USER_CLASS` contract: built from the validated token (`TokenUser(token)`); a user id is
+    taken too, for callers that hold only that (service B, the benchmark).
+    """
+
+    def __init__(self, token):
+        super().__init__(token if isinstance(token, int) else token.claims.user_id)

@@ -57,7 +57,7 @@ class TokenObtainView(TokenView, simplejwt_views.TokenObtainPairView):
     error_responses = {401: "Bad credentials: one message for an unknown user and a wrong password.",
                        429: "Too many failed password checks for this account or address; see `Retry-After`."}
 
-    @extend_schema(request=serializers.LoginSerializer, responses=serializers.TokenPairSerializer)
+    @extend_schema(request=serializers.CredentialsSerializer, responses=serializers.TokenPairSerializer)
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from rest_framework.authentication import SessionAuthentication as DRFSessionAuthentication
 
+from accounts.principal import LazyUser
 from sessions_demo.backends.base import implements_contract
-from sessions_demo.principal import SessionUser
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -29,8 +29,9 @@ class SessionAuthentication(DRFSessionAuthentication):
     changes: every password change, deactivation or deletion of an account — on any path, since the user model
     is the choke point — ends the user's sessions (their rows go, and with Redis their digests are revoked), and
     a login that raced such a change is refused when it is made (sessions_demo.receivers). So the session the
-    store just loaded and checked names a user who may use it, and `request.user` is a `SessionUser` that loads
-    the row only when a view needs more than the id. With any other session engine, DRF's own behaviour stands.
+    store just loaded and checked names a user who may use it, and `request.user` is an
+    accounts.principal.LazyUser that loads the row only when a view needs more than the id. With any other session
+    engine, DRF's own behaviour stands.
 
     Return None for an anonymous request (DRF then answers 403, the session door's convention).
     """
@@ -46,4 +47,4 @@ class SessionAuthentication(DRFSessionAuthentication):
             # Django's CSRF check accepts safe methods without looking (RFC 9110 §9.2.1): skipping it there is the
             # same answer, without building a CSRF middleware per request.
             self.enforce_csrf(request)
-        return SessionUser(user_id), None
+        return LazyUser(user_id), None

@@ -123,7 +123,8 @@ def devices_view(request):
 @login_required
 @csrf_protect
 def device_revoke_view(request, login_id: str):
-    # A bare session digest (the page's older links) or a public login id, "s-<digest>" or "t-<family>".
+    # The devices page links a session by its bare digest and a token login by its public id ("t-<family>");
+    # "s-<digest>", the public id of a session, is taken too.
     public_id = f"s-{login_id}" if is_session_digest(login_id) else login_id
     ended = logins.login_end(user_id=request.user.pk, login_id=public_id, reason="user", request=request)
     if ended is None:

@@ -38,7 +38,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from denylist import revocation
 from denylist.entries import Query
 from jwt_demo.keys import ASYMMETRIC, LEGACY_KID_LENGTH, keyring, public_jwk
-from jwt_demo.principal import TokenUser
+from jwt_demo.tokens import TokenUser
 from verifier.verify import Verifier, verifier_build
 from verifier.wsgi import create_app
 

@@ -119,18 +119,6 @@ def test_the_baseline_door_believes_a_user_id_and_nothing_else(header, user_id):
     assert (result[0].pk if result else None) == user_id
 
 
-def test_the_server_settings_refuse_to_load_outside_authbench(monkeypatch):
-    import importlib
-    import sys
-
-    from django.core.exceptions import ImproperlyConfigured
-
-    monkeypatch.delenv("AUTHBENCH_SERVER", raising=False)
-    monkeypatch.delitem(sys.modules, "bench.server_settings", raising=False)
-    with pytest.raises(ImproperlyConfigured, match="only for the servers"):
-        importlib.import_module("bench.server_settings")
-
-
 def test_simplejwt_precheck_accepts_our_hs256_tokens():
     from bench.runner import _simplejwt_refuses
 

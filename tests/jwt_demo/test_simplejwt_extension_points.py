@@ -23,7 +23,6 @@ from rest_framework_simplejwt import views as simplejwt_views
 from jwt_demo import serializers, views
 from jwt_demo.authentication import InvalidToken, JWTAuthentication
 from jwt_demo.backend import TokenLabBackend, token_backend
-from jwt_demo.principal import TokenUser
 from jwt_demo.tokens import (
     ACCESS,
     REFRESH,
@@ -31,6 +30,7 @@ from jwt_demo.tokens import (
     RefreshToken,
     TokenCodec,
     TokenError,
+    TokenUser,
     UntypedToken,
     codec,
     new_id,

@@ -8,8 +8,7 @@ from django.test import RequestFactory
 
 from jwt_demo.authentication import JWTAuthentication
 from jwt_demo.checks import check_simplejwt_settings
-from jwt_demo.principal import TokenUser
-from jwt_demo.tokens import AccessToken, RefreshToken, TokenError, TokenLabToken
+from jwt_demo.tokens import AccessToken, RefreshToken, TokenError, TokenLabToken, TokenUser
 from tests.support.suite import PASSWORD
 
 PROFILE = "/jwt/api/profile/"

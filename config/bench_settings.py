@@ -1,4 +1,5 @@
-"""Settings of the loopback gunicorn servers that `manage.py authbench --http` starts, and of nothing else.
+"""The benchmark's settings (wiring, kept in config beside its URLconf, config.bench_urls): settings of the
+loopback gunicorn servers that `manage.py authbench --http` starts, and of nothing else.
 
 They are the settings the command itself runs with (`AUTHBENCH_BASE_SETTINGS`), plus the benchmark's URLconf
 (which mounts an unauthenticated baseline door), plain HTTP on 127.0.0.1, no debug cursors, and the run's own
@@ -12,7 +13,7 @@ from importlib import import_module
 from django.core.exceptions import ImproperlyConfigured
 
 if os.environ.get("AUTHBENCH_SERVER") != "1":
-    raise ImproperlyConfigured("bench.server_settings is only for the servers that `manage.py authbench --http` "
+    raise ImproperlyConfigured("config.bench_settings is only for the servers that `manage.py authbench --http` "
                                "starts; it mounts a door that checks nothing.")
 
 _base = import_module(os.environ.get("AUTHBENCH_BASE_SETTINGS", "config.settings"))
