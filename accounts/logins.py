@@ -52,14 +52,6 @@ _LOGIN_ID = re.compile(r"(?P<prefix>[a-z])-(?P<key>[0-9a-f]{32})")
 
 
 @dataclass(frozen=True)
-class Cutoff:
-    """A user's cut-off: every login begun before `at` is ended."""
-
-    at: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
 class LoginState:
     """Where a login stands: `status` is LIVE, EXPIRED or ENDED; `at`, `reason` and `by` say when, why, who."""
 

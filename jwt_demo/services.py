@@ -1,7 +1,6 @@
 """JWT door flows: issue a token pair at login, rotate refresh tokens, log out. Views call these."""
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,7 +10,7 @@ from django.db import transaction
 
 from accounts.models import AuthEvent
 from accounts.services import auth_event_record
-from denylist import revocation, rotation
+from denylist import clock, revocation, rotation
 from denylist.entries import Query
 from denylist.simplejwt.claims import api_settings
 from jwt_demo import tokens
@@ -68,7 +67,7 @@ def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_age
     cut-offs are compared with; the login's absolute lifetime counts from it too. The login is admitted under
     the user's row lock, in this transaction: raise AccountUnavailable when it is refused.
     """
-    family = login_start(user=user, now_ms=math.floor(codec.clock() * 1000), door=door, ip=ip,
+    family = login_start(user=user, now_ms=clock.seconds_ms(codec.clock()), door=door, ip=ip,
                          user_agent=user_agent)
     return _issue(user_id=user.pk, family=family, extra=user_id_claims(user))
 

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from denylist.models import Revocation
+from denylist import revocation
 from jwt_demo.keys import keyring
 from jwt_demo.models import RefreshToken, TokenFamily
 from sessions_demo.models import DeviceSession
@@ -42,7 +42,7 @@ def moving_parts(*, user_id: int) -> dict:
         "jwt": {
             "endpoints": len(jwt_endpoints), "endpoint_list": jwt_endpoints,
             "stored_rows": families.count() + RefreshToken.objects.filter(family__user_id=user_id).count()
-            + Revocation.objects.filter(user_id=user_id).count(),
+            + revocation.user_entry_count(user_id),
             "stored_kinds": ["logins (token families)", "refresh tokens", "revocation entries"],
             "keys": len(keyring().by_kid), "key_note": f"{keyring().algorithm} signing and verifying keys",
             "checks": list(JWT_CHECKS),

@@ -21,7 +21,6 @@ signs nothing but these copies; Token Lab's own doors never accept it.
 
 import io
 import json
-import math
 import sys
 from functools import lru_cache
 
@@ -35,7 +34,7 @@ from django.utils.crypto import salted_hmac
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from denylist import revocation
+from denylist import clock, revocation
 from denylist.entries import Query
 from jwt_demo.keys import ASYMMETRIC, LEGACY_KID_LENGTH, keyring, public_jwk
 from jwt_demo.tokens import TokenUser
@@ -180,7 +179,7 @@ class LabTokenAuthentication(BaseAuthentication):
         claims = lab_token_claims(token)
         if settings.REVOCATION_ENABLED and revocation.is_revoked(Query(
                 jti=claims["jti"], family=claims["fam"], user_id=int(claims["sub"]),
-                issued_at_ms=math.floor(round(claims["auth_time"] * 1000, 3)))):
+                issued_at_ms=clock.claim_ms(claims["auth_time"]))):
             raise AuthenticationFailed("Token has been revoked.", "token_revoked")
         return TokenUser(int(claims["sub"])), claims
 

@@ -1,9 +1,9 @@
 """What the revocation store reads from a simplejwt token: its id, its login (family), its user and its login time."""
 
-import math
 
 from rest_framework_simplejwt import settings as simplejwt_settings
 
+from denylist import clock
 from denylist.entries import Query
 
 FAMILY_CLAIM = "fam"
@@ -35,7 +35,6 @@ def token_query(token) -> Query:
     """
     api = api_settings()
     login_at = login_time(token)
-    # A float of seconds is not exact in binary: round to the microsecond before flooring, never a millisecond early.
-    issued_at_ms = math.floor(round(login_at * 1000, 3)) if isinstance(login_at, (int, float)) else None
+    issued_at_ms = clock.claim_ms(login_at) if isinstance(login_at, (int, float)) else None
     return Query(jti=token.get(api.JTI_CLAIM), family=token.get(FAMILY_CLAIM), user_id=token.get(api.USER_ID_CLAIM),
                  issued_at_ms=issued_at_ms)

@@ -1,6 +1,5 @@
 """Serializers for `SIMPLE_JWT`: a login that names and dates itself, and rotation with reuse detection."""
 
-import time
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +7,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as simplejwt
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from denylist import revocation, rotation
+from denylist import clock, revocation, rotation
 from denylist.entries import Query
 from denylist.simplejwt import services
 from denylist.simplejwt.authentication import TokenRevoked
@@ -31,7 +30,7 @@ class TokenObtainPairSerializer(simplejwt.TokenObtainPairSerializer):
     def get_token(cls, user):
         token = super().get_token(user)
         token[FAMILY_CLAIM] = token[api_settings().JTI_CLAIM]
-        token[AUTH_TIME_CLAIM] = int(time.time() * 1000) / 1000
+        token[AUTH_TIME_CLAIM] = clock.ms_seconds(clock.now_ms())
         return token
 
 
