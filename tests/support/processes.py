@@ -151,8 +151,21 @@ def redis_server_fixture(tmp_path):
     """A private redis-server on a free port in 18200-18249, stopped by its pid after the test."""
     require_redis_binary()
     server = RedisServer(tmp_path).start()
+    _forget_pools(server.url)
     yield server
     server.stop()
+    _forget_pools(server.url)
+
+
+def _forget_pools(url: str) -> None:
+    """Drop django-redis's process-wide connection pool for `url`: it keys pools by URL alone, so a later test
+    whose server reuses this port would otherwise get this test's socket timeouts (a 10 s one made a "hung Redis
+    costs one short timeout" test take 10 s)."""
+    from django_redis.pool import ConnectionFactory
+
+    pool = ConnectionFactory._pools.pop(url, None)
+    if pool is not None:
+        pool.disconnect()
 
 
 class AppServer:
