@@ -18,6 +18,16 @@ def session_digest(session_key: str) -> str:
 _DIGEST = re.compile(r"[0-9a-f]{32}")
 
 
+def session_user_id(data: dict) -> int | None:
+    """Return the id of the user a session's data names (Django's `_auth_user_id`), or None: anonymous, or not
+    an id."""
+    raw = data.get(SESSION_KEY)
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def is_session_digest(value: object) -> bool:
     """Tell whether `value` has the shape of a `session_digest`: anything else names no session.
 
@@ -40,14 +50,9 @@ class DeviceSessionManager(BaseSessionManager):
             # Through the store: the session is ended for good (cached copies included), not just its row.
             self.model.get_session_store_class()().delete(session_key)
             return self.model(session_key=session_key, session_data="", expire_date=expire_date)
-        raw_user = session_dict.get(SESSION_KEY)
-        try:
-            user_id = int(raw_user) if raw_user is not None else None
-        except (TypeError, ValueError):
-            user_id = None
         row, _ = self.update_or_create(session_key=session_key, defaults={
             "session_data": self.encode(session_dict), "expire_date": expire_date,
-            "digest": session_digest(session_key), "user_id": user_id})
+            "digest": session_digest(session_key), "user_id": session_user_id(session_dict)})
         return row
 
 

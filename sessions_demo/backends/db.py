@@ -3,7 +3,6 @@
 import re
 
 from asgiref.sync import sync_to_async
-from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.db import IntegrityError, transaction
@@ -11,20 +10,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from sessions_demo.backends.base import UserSessionStore
-from sessions_demo.models import DeviceSession, session_digest
+from sessions_demo.models import DeviceSession, session_digest, session_user_id
 
 # Django mints session keys as 32 characters of [a-z0-9] (SessionBase._get_new_session_key). Anything else in the
 # cookie is refused before it reaches a query: PostgreSQL rejects a NUL in a text parameter with a DataError,
 # which would turn one forged cookie into a 500.
 _SESSION_KEY = re.compile(r"[a-z0-9]{32}")
-
-
-def _user_id(data: dict) -> int | None:
-    raw = data.get(SESSION_KEY)
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 class SessionStore(UserSessionStore, DBStore):
@@ -59,7 +50,7 @@ class SessionStore(UserSessionStore, DBStore):
         session_key = self._get_or_create_session_key()
         return DeviceSession(
             session_key=session_key, digest=session_digest(session_key), session_data=self.encode(data),
-            expire_date=self.get_expiry_date(), user_id=_user_id(data), user_agent=self.user_agent, ip=self.ip,
+            expire_date=self.get_expiry_date(), user_id=session_user_id(data), user_agent=self.user_agent, ip=self.ip,
             created=now, last_seen=now,
         )
 
