@@ -21,7 +21,6 @@ import contextvars
 from django.conf import settings
 from django.contrib.auth.hashers import acheck_password, check_password
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -29,6 +28,7 @@ from django.dispatch import receiver
 from accounts.signals import credentials_revoked
 from denylist import revocation
 from denylist.clock import ms_datetime
+from denylist.users import active_flag
 
 # Which door (or "admin") is changing the account, for the auth event the model records. Paths that set nothing
 # (the shell, `manage.py changepassword`, the admin's change forms) are recorded with door "".
@@ -92,15 +92,6 @@ def credentials_end(*, user_id: int, reason: str, user: "User | None" = None) ->
 WATCHED = frozenset({"password", "is_active"})
 
 
-def _active(value) -> bool:
-    """Read an active flag as the database will store it; anything that is not plainly true is inactive (a value
-    Django would not read as True must end credentials, not keep them alive)."""
-    try:
-        return models.BooleanField().to_python(value) is True
-    except ValidationError:
-        return False
-
-
 def credentials_follow(before: dict, after, *, user: "User | None" = None, rehash_only: bool = False) -> None:
     """End the credentials of each user whose stored state changed from `before` to `after`.
 
@@ -113,7 +104,7 @@ def credentials_follow(before: dict, after, *, user: "User | None" = None, rehas
         if user_id not in before:
             continue
         old_password, was_active = before[user_id]
-        active = _active(active)
+        active = active_flag(active)
         if old_password != password and not rehash_only:
             reason, kind = REASON_PASSWORD, AuthEvent.Kind.PASSWORD_CHANGED
         elif was_active and not active:
@@ -132,7 +123,7 @@ class UserQuerySet(models.QuerySet):
     def _locked_states(self) -> dict[int, tuple[str, bool]]:
         """Lock the rows and return {id: (password hash, active)} as stored: the set of users a write may end."""
         rows = self.select_for_update().values_list("pk", "password", "is_active")
-        return {user_id: (password, _active(active)) for user_id, password, active in rows}
+        return {user_id: (password, active_flag(active)) for user_id, password, active in rows}
 
     def _stored(self, ids) -> list[tuple]:
         """Return (id, password hash, active, username) of these users as stored now."""

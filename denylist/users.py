@@ -55,8 +55,9 @@ def _active_field(model) -> str | None:
         return None
 
 
-def _active(value) -> bool:
-    """Read an active flag as the database stores it; a value that is not plainly true is inactive."""
+def active_flag(value) -> bool:
+    """Read an active flag as the database stores it; a value that is not plainly true is inactive (a value Django
+    would not read as True must end credentials, not keep them alive)."""
     try:
         return models.BooleanField().to_python(value) is True
     except ValidationError:
@@ -77,7 +78,7 @@ def _before_save(sender, instance, raw=False, using=None, update_fields=None, **
            .values_list("password", active or "password").first())
     if row is None:
         return
-    stored_password, stored_active = row[0], (_active(row[1]) if active else True)
+    stored_password, stored_active = row[0], (active_flag(row[1]) if active else True)
     rehash = _proven_rehash(instance, stored_password, update_fields)
     if rehash:
         revocation.rehash_permit(user_id=instance.pk, previous=stored_password, password=instance.password,
@@ -102,7 +103,7 @@ def _after_save(sender, instance, created=False, raw=False, **kwargs):
     if before is None or created:
         return
     stored_password, was_active, rehash = before
-    active = _active(getattr(instance, _active_field(sender))) if _active_field(sender) else True
+    active = active_flag(getattr(instance, _active_field(sender))) if _active_field(sender) else True
     if stored_password != instance.password and not rehash:
         reason = REASON_PASSWORD
     elif was_active and not active:
