@@ -26,7 +26,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from accounts.services import user_reactivate
 from resources.models import Note
@@ -74,6 +75,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, force: bool = False, participants: int | None = None, prefix: str = "p",
                reactivate: bool = False, reset: bool = False, **options):
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database has no tables yet (or not all of them): start Token Lab once (`make "
+                               "run`, or `make serve` in production), or run `.venv/bin/python manage.py migrate`, "
+                               "then run this again.")
         if participants is not None:
             self._participants(count=participants, prefix=prefix, reactivate=reactivate, reset=reset)
             return
