@@ -250,7 +250,7 @@
     if (state.refresh) setCred("refresh", "dead", "log out everywhere (session door)");
     const reason = await sessionEndReason();
     show(box, line(res, "Every session and every token of yours ended."),
-      line(after, "Revocation delay: 1 request, " + (after.finished - started) + " ms after the action."),
+      line(after, "Revocation delay: 0 requests — the very next request was refused, " + (after.finished - started) + " ms after the action."),
       jwt ? line(jwt, "Your JWT, one request later: " + (jwt.status === 401 ? "refused too." : "still accepted.")) : "",
       reason ? say("The login page now says: " + reason) : "");
     return {res, after, jwt};
@@ -263,7 +263,7 @@
     setCred("access", "dead", "log out"); setCred("refresh", "dead", "log out");
     const session = await probeSession(box);
     show(box, line(res, "This login's tokens (its refresh family) were revoked."),
-      line(after, "Revocation delay: 1 request, " + (after.finished - started) + " ms after the action."),
+      line(after, "Revocation delay: 0 requests — the very next request was refused, " + (after.finished - started) + " ms after the action."),
       line(session, session.status === 200 ? "Your session was not touched: it still works." : "Your session was already dead."));
     return {res, after};
   }
@@ -276,7 +276,7 @@
     const session = await probeSession(box, "log out everywhere (JWT door)");
     const reason = await sessionEndReason();
     show(box, line(res, "Every token and every session of yours ended."),
-      line(after, "Revocation delay: 1 request, " + (after.finished - started) + " ms after the action."),
+      line(after, "Revocation delay: 0 requests — the very next request was refused, " + (after.finished - started) + " ms after the action."),
       line(session, "Your session cookie, one request later: " + (session.status === 200 ? "still accepted." : "refused too.")),
       reason ? say("The login page now says: " + reason) : "");
     return {res, after, session};
