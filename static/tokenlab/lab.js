@@ -362,7 +362,7 @@
         if (!state.access) { show(box, say("Log in first.", "warn")); return false; }
         const r = await call("GET", "/jwt/api/profile/", {bearer: state.access});
         if (r.status === 401) setCred("access", "dead", state.jwt.note || "revoked");
-        show(box, line(r, r.status === 401 ? "Refused: log out everywhere ended your JWTs too, at the next request." : "Still accepted: run log out everywhere first (session side)."),
+        show(box, line(r, r.status === 401 ? "Refused: log out everywhere ended your JWTs too, at the next request (revocation delay: 0 requests)." : "Still accepted: run log out everywhere first (session side)."),
           r.status === 401 ? say("Log in again at the top of the page to continue.") : "");
         return r.status === 401;
       }]],
@@ -384,7 +384,7 @@
           el("div", {class: "versus"}, el("h4", {}, "Before log out"), line(before[0], "Token Lab"), line(before[1], "Service B")),
           line(logout, "Logged out: the login's tokens are in the denylist."),
           el("div", {class: "versus"}, el("h4", {}, "After log out — the same token"),
-            line(lab, "Token Lab (denylist): " + (lab.status === 401 ? "refused at the next request, " + (lab.finished - started) + " ms after the logout." : "accepted.")),
+            line(lab, "Token Lab (denylist): " + (lab.status === 401 ? "refused at the next request (revocation delay: 0 requests), " + (lab.finished - started) + " ms after the logout." : "accepted.")),
             line(b, "Service B (no denylist): " + (b.status === 200 ? "still accepted, and will be until exp — " + clock(left) + " from now." : "refused."))),
           say("Log in again at the top of the page to continue."));
         return lab.status === 401 && b.status === 200;

@@ -52,6 +52,8 @@ def handout_password(groups: int = 3) -> str:
     starts with `-` (which a shell reads as an option) and holds nothing a shell or a word processor rewrites.
     """
     return "-".join("".join(secrets.choice(HANDOUT_ALPHABET) for _ in range(4)) for _ in range(groups))
+
+
 _PREFIX = re.compile(r"[a-z][a-z0-9_-]{0,20}")
 
 
