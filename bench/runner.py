@@ -27,8 +27,9 @@ from jwt_demo.tokens import ACCESS, codec, new_id
 
 WARMUP_REQUESTS = 3
 # The default run: 15 timed seconds per variant in 30 rounds of half a second, after one warm-up round. Measured on
-# a 2-core machine shared with other busy processes (load average about 10): two runs in a row ranked every pair of
-# variants more than 10% apart (CPU x) the same way; at the former 3 s in 10 rounds two variants swapped places.
+# a 2-core machine shared with other busy processes (load average 6-9), embedded: two runs in a row, about 130 s
+# each, ranked every pair of variants more than 10% apart alike, their CPU x within 0.011 of each other; at the
+# former 3 s in 10 rounds the two session stores swapped places between runs.
 DEFAULT_DURATION = 15.0
 DEFAULT_ROUNDS = 30
 COUNT_REQUESTS_OVER_HTTP = 20  # in-process requests that count queries and commands when timing over HTTP
