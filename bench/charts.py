@@ -1,7 +1,9 @@
 """Turn a saved report into the page's bar charts, drawn by the project's vendored Chart.js (nothing fetched).
 
 Every bar is a number from the report; a variant that was not measured gets no bar, only its reason. Each chart
-also lists its numbers as text beside the canvas, so they read the same without script.
+also lists its numbers as text beside the canvas, so they read the same without script. The throughput chart also
+draws each ratio's spread — the middle half of the rounds' ratios, 25th to 75th percentile — as a thin dark range
+across its bar, and prints it beside the median: shape and text, not colour, tell it apart.
 """
 
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ class Bar:
     text: str
     value: float
     door: str
+    low: float | None = None  # the middle half of the rounds, drawn as a range; None when the report has none
+    high: float | None = None
 
     @property
     def colour(self) -> str:
@@ -29,6 +33,7 @@ class Chart:
     title: str
     caption: str
     bars: list[Bar]
+    note: str = ""  # how to read the chart's ranges, when it has any
 
     @property
     def height(self) -> int:
@@ -38,7 +43,13 @@ class Chart:
     def data(self) -> dict:
         """Return what the page's script hands Chart.js (a horizontal bar chart)."""
         return {"id": self.id, "labels": [b.label for b in self.bars], "values": [b.value for b in self.bars],
-                "colours": [b.colour for b in self.bars], "texts": [b.text for b in self.bars]}
+                "colours": [b.colour for b in self.bars], "texts": [b.text for b in self.bars],
+                "ranges": [None if b.low is None else [b.low, b.high] for b in self.bars],
+                "range_label": "middle half of the rounds (25th to 75th percentile)"}
+
+    @property
+    def has_ranges(self) -> bool:
+        return any(b.low is not None for b in self.bars)
 
 
 def _chart(chart_id: str, title: str, caption: str, rows: list[dict], value, text, plot=None) -> Chart:
@@ -66,8 +77,7 @@ def report_charts(report: dict) -> list[Chart]:
         return float(floatformat(v, 2))
 
     charts = [
-        _chart("bench-throughput", "Throughput", "Requests per second, as a multiple of the baseline (longer is "
-               "faster).", rows, ratio("throughput"), times, rounded),
+        _throughput_chart(rows, times, rounded),
         _chart("bench-p50", "Median latency (p50)", "As a multiple of the baseline's median (longer is slower).",
                rows, ratio("p50"), times, rounded),
         _chart("bench-p99", "Tail latency (p99)", "As a multiple of the baseline's p99 (longer is slower; tails are "
@@ -81,6 +91,33 @@ def report_charts(report: dict) -> list[Chart]:
         charts.insert(4, _chart("bench-redis", "Redis commands per request", "The typical request.",
                                 rows, lambda row: row["redis"]["commands_per_request"], lambda v: str(v)))
     return charts
+
+
+def _throughput_chart(rows: list[dict], times, rounded) -> Chart:
+    """Throughput as a multiple of the baseline: the median of the rounds' ratios as the bar, the middle half of
+    them as a range across it and as text (`0.95× (0.90–1.00)`). A report saved before spreads has bars only."""
+    bars = []
+    for row in rows:
+        value = row["ratios"]["throughput"]
+        if value is None:
+            continue
+        spread = (row.get("spread") or {}).get("throughput")
+        if spread and spread.get("rounds", 0) >= 2:
+            low, high = rounded(spread["p25"]), rounded(spread["p75"])
+            text = f"{times(value)} (middle half {floatformat(spread['p25'], 2)}–{floatformat(spread['p75'], 2)})"
+        else:
+            low = high = None
+            text = times(value)
+        bars.append(Bar(label=row["label"], text=text, value=rounded(value), door=row["door"], low=low, high=high))
+    chart = Chart("bench-throughput", "Throughput", "Requests per second, as a multiple of the baseline (longer is "
+                  "faster): the median over the rounds of the variant's rate divided by the baseline's in the same "
+                  "round.", bars)
+    if chart.has_ranges:
+        chart = Chart(chart.id, chart.title, chart.caption, bars,
+                      note="The thin dark line across each bar spans the middle half of the rounds (25th to 75th "
+                           "percentile): where two variants' lines overlap, this run may not tell them apart (the "
+                           "ranking below says which).")
+    return chart
 
 
 def scale_charts(report: dict) -> list[dict]:

@@ -68,27 +68,50 @@ def variants_table(report: dict) -> list[str]:
     return lines
 
 
-def ranking_lines(report: dict) -> list[str]:
-    """The variants by req/s x, with `>` between two told apart and `≈` between two that cannot be."""
+RANKED_MEASURES = {"cpu_throughput": "CPU x", "throughput": "req/s x"}
+
+
+def ranking_words(report: dict) -> dict | None:
+    """What the ranking says, in the words the CLI prints and the benchmark page shows; None under two variants.
+
+    `measure` (CPU x or req/s x), `legend` (what > and ≈ mean), `why` (why in-process ranks by CPU x, or ""),
+    `entries` [{label, ratio, p25, p75, apart_from_next}] highest first, `pairs` [(label, label)] that cannot be told
+    apart, and `pairs_text`: the sentence that introduces them, or the one that says every two were told apart.
+    """
     ranked = report.get("ranking") or []
     if len(ranked) < 2:
+        return None
+    measure = RANKED_MEASURES[report.get("ranked_by") or "throughput"]
+    labels = {row["key"]: row["label"] for row in report["variants"]}
+    pairs = [(labels[a], labels[b]) for a, b in report.get("indistinguishable") or []]
+    return {
+        "measure": measure,
+        "legend": f"ranking by {measure} over {report['parameters']['rounds']} rounds (>: faster in at least 3 rounds "
+                  "of 4; ≈: cannot be told apart)",
+        "why": "in-process the ranking uses CPU x, which a busy neighbour barely moves, unlike req/s x"
+               if measure == "CPU x" else "",
+        "entries": ranked,
+        "pairs": pairs,
+        "pairs_text": f"cannot be told apart on {measure} in this run (neither was faster in 3 rounds of 4)" if pairs
+                      else "every two variants are told apart in this run (one was faster in at least 3 rounds of 4)",
+    }
+
+
+def ranking_lines(report: dict) -> list[str]:
+    """The variants by req/s x, with `>` between two told apart and `≈` between two that cannot be."""
+    words = ranking_words(report)
+    if words is None:
         return []
-    rounds = report["parameters"]["rounds"]
-    measure = {"cpu_throughput": "CPU x", "throughput": "req/s x"}[report.get("ranked_by") or "throughput"]
+    ranked = words["entries"]
     chain = ranked[0]["label"] + f" {_num(ranked[0]['ratio'])}"
     for before, entry in zip(ranked, ranked[1:], strict=False):
         chain += f" {'>' if before['apart_from_next'] else '≈'} {entry['label']} {_num(entry['ratio'])}"
-    why = (" — in-process the ranking uses CPU x, which a busy neighbour barely moves, unlike req/s x"
-           if measure == "CPU x" else "")
-    lines = ["", *_wrap(f"ranking by {measure} over {rounds} rounds (>: faster in at least 3 rounds of 4; ≈: cannot "
-                        f"be told apart){why}: {chain}")]
-    labels = {row["key"]: row["label"] for row in report["variants"]}
-    pairs = report.get("indistinguishable") or []
-    if pairs:
-        lines += _wrap(f"cannot be told apart on {measure} in this run (neither was faster in 3 rounds of 4): "
-                       + "; ".join(f"{labels[a]} and {labels[b]}" for a, b in pairs))
+    why = f" — {words['why']}" if words["why"] else ""
+    lines = ["", *_wrap(f"{words['legend']}{why}: {chain}")]
+    if words["pairs"]:
+        lines += _wrap(f"{words['pairs_text']}: " + "; ".join(f"{a} and {b}" for a, b in words["pairs"]))
     else:
-        lines.append("every two variants are told apart in this run (one was faster in at least 3 rounds of 4)")
+        lines.append(words["pairs_text"])
     return lines
 
 
@@ -141,23 +164,28 @@ GOAL_PARTS = (
 )
 
 
-def goal_lines(doors: dict) -> list[str]:
-    """The goal's verdict in one line, then what the goal is and why each part not met was missed (or n/a)."""
+GOAL_WHAT = ("what the goal is: Token Lab's design target for its two doors in production mode (on Redis): "
+             + "; ".join(long for _part, _short, long in GOAL_PARTS) + ".")
+GOAL_TIMED = {"at_least_0_80", "doors_within_10pct", "within_10pct_of_stateless"}
+GOAL_TIMED_MISSED = ("the throughput parts compare medians over the rounds: on a loaded machine, and in-process (where "
+                     "every request also carries the test client's own cost), they come out lower and wider than on a "
+                     "quiet server; read them with their spreads above")
+
+
+def goal_verdicts(doors: dict, num=_num) -> list[dict]:
+    """Each part of the goal: `part`, `short` (its name), `long` (what it asks), `mark` (met, MISSED or n/a) and
+    `why` ("" when met; the figures when missed; the reason when n/a) — what the CLI prints and the page shows.
+
+    `num` formats a ratio (the CLI: two places; the benchmark page: its own one rounding, Django's floatformat).
+    """
     goal, not_applicable = doors["goal"], doors.get("not_applicable") or {}
-
-    def mark(part: str) -> str:
-        return "n/a" if part in not_applicable else ("met" if goal[part] else "MISSED")
-
-    lines = ["goal: " + "; ".join(f"{short} {mark(part)}" for part, short, _long in GOAL_PARTS)]
-    lines += _wrap("  what the goal is: Token Lab's design target for its two doors in production mode (on Redis): "
-                   + "; ".join(long for _part, _short, long in GOAL_PARTS) + ".", indent="    ")
     session, jwt = doors["session"], doors["jwt"]
     stateless = doors["stateless_ratio"]
     why = {
-        "at_least_0_80": f"session {_num(session['throughput_ratio'])}x, JWT {_num(jwt['throughput_ratio'])}x",
-        "doors_within_10pct": f"session/JWT {_num(doors['session_to_jwt'])}",
-        "within_10pct_of_stateless": f"JWT stateless {_num(stateless)}x; session "
-                                     f"{_num(session['throughput_ratio'])}x, JWT {_num(jwt['throughput_ratio'])}x",
+        "at_least_0_80": f"session {num(session['throughput_ratio'])}x, JWT {num(jwt['throughput_ratio'])}x",
+        "doors_within_10pct": f"session/JWT {num(doors['session_to_jwt'])}",
+        "within_10pct_of_stateless": f"JWT stateless {num(stateless)}x; session "
+                                     f"{num(session['throughput_ratio'])}x, JWT {num(jwt['throughput_ratio'])}x",
         "one_round_trip": f"Redis round trips per request: session {session['redis_round_trips']}, JWT "
                           f"{jwt['redis_round_trips']}",
         "no_auth_query": f"authentication queries per request: session {session['auth_queries']:+d}, JWT "
@@ -165,17 +193,26 @@ def goal_lines(doors: dict) -> list[str]:
         "revocation_delay_0": f"requests accepted after revocation: session "
                               f"{session['revocation_accepted_after']}, JWT {jwt['revocation_accepted_after']}",
     }
-    timed_missed = False
-    for part, short, _long in GOAL_PARTS:
+    verdicts = []
+    for part, short, long in GOAL_PARTS:
         if part in not_applicable:
-            lines += _wrap(f"  {short} n/a: {not_applicable[part]}", indent="    ")
-        elif not goal[part]:
-            lines += _wrap(f"  {short} MISSED: {why[part]}", indent="    ")
-            timed_missed = timed_missed or part in {"at_least_0_80", "doors_within_10pct", "within_10pct_of_stateless"}
-    if timed_missed:
-        lines += _wrap("  the throughput parts compare medians over the rounds: on a loaded machine, and in-process "
-                       "(where every request also carries the test client's own cost), they come out lower and "
-                       "wider than on a quiet server; read them with their spreads above", indent="    ")
+            mark, reason = "n/a", not_applicable[part]
+        else:
+            mark, reason = ("met", "") if goal[part] else ("MISSED", why[part])
+        verdicts.append({"part": part, "short": short, "long": long, "mark": mark, "why": reason})
+    return verdicts
+
+
+def goal_lines(doors: dict) -> list[str]:
+    """The goal's verdict in one line, then what the goal is and why each part not met was missed (or n/a)."""
+    verdicts = goal_verdicts(doors)
+    lines = ["goal: " + "; ".join(f"{v['short']} {v['mark']}" for v in verdicts)]
+    lines += _wrap(f"  {GOAL_WHAT}", indent="    ")
+    for verdict in verdicts:
+        if verdict["mark"] != "met":
+            lines += _wrap(f"  {verdict['short']} {verdict['mark']}: {verdict['why']}", indent="    ")
+    if any(v["mark"] == "MISSED" and v["part"] in GOAL_TIMED for v in verdicts):
+        lines += _wrap(f"  {GOAL_TIMED_MISSED}", indent="    ")
     return lines
 
 
