@@ -66,9 +66,12 @@ class LoginState:
 
     @property
     def why(self) -> str:
-        """Return the reason in words ("logged out everywhere by alice"), or "" for a live login."""
+        """Return the reason in words ("logged out everywhere by alice", "ended by administrator alice"), or ""
+        for a live login."""
         if self.status == LIVE:
             return ""
+        if self.reason == "admin" and self.by:
+            return f"ended by administrator {self.by}"
         words = REASONS.get(self.reason, self.reason or "ended")
         return f"{words} by {self.by}" if self.by else words
 

@@ -1,16 +1,23 @@
-"""What the console reads: live logins across users, the dashboard's numbers. Every state by accounts.logins."""
+"""What the console reads: live logins across users, one user's logins and events, the dashboard's numbers.
 
+Every state comes from accounts.logins.
+"""
+
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from accounts import logins
+from accounts.devices import device_name
 from accounts.logins import cut_off_q
-from accounts.models import AuthEvent
+from accounts.models import AuthEvent, LoginEnd, User
 from denylist import revocation
 from jwt_demo.models import TokenFamily
 from sessions_demo.models import DeviceSession
@@ -41,6 +48,86 @@ def live_token_logins(now: datetime | None = None) -> QuerySet[TokenFamily]:
     now = now or timezone.now()
     return (TokenFamily.objects.filter(revoked_at__isnull=True, absolute_expires_at__gt=now)
             .exclude(cut_off_q(created="created", user="user_id")))
+
+
+# --- one user ------------------------------------------------------------------------------------------------
+# How long an ended or expired login stays in a user's "ended" list: the same period for both doors.
+ENDED_SHOWN = timedelta(days=7)
+USER_EVENTS = 30
+LOGINS_SHOWN = 100  # the newest logins of a user read for one page, live and ended
+
+
+@dataclass(frozen=True)
+class EndedLogin:
+    """One line of a user's "ended" list. `login` is the Login when its door still holds it (every token login,
+    an expired session); the session door keeps nothing of a session once it ends, so a session's line is built
+    from what was recorded when it ended (the history of ends, its logout event) and `login` is None."""
+
+    at: datetime
+    kind: str  # "session" or "token"
+    door: str
+    what: str
+    state: str  # "ended: <why>" or "expired"
+    device: str = ""
+    ip: str | None = None
+    login: logins.Login | None = None
+
+
+@dataclass(frozen=True)
+class UserLogins:
+    """A user's logins as the console shows them: live ones per door, and those that ended in ENDED_SHOWN."""
+
+    sessions: list[logins.Login]
+    tokens: list[logins.Login]
+    ended: list[EndedLogin]
+
+
+def user_get(user_id: int) -> User | None:
+    """Return the user with primary key `user_id`, or None."""
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
+def user_events(user: User, *, limit: int = USER_EVENTS) -> list[AuthEvent]:
+    """Return the user's latest auth events, newest first."""
+    return list(AuthEvent.objects.filter(user=user)[:limit])
+
+
+def user_logins(user: User, now: datetime | None = None) -> UserLogins:
+    """Return the user's live logins on both doors and what ended (or expired) within ENDED_SHOWN, newest first.
+
+    Both doors are shown the same way: a login leaves the live tables the moment it ends and appears in the
+    ended list with when, why and (for an administrator's action) by whom, for the same ENDED_SHOWN.
+    """
+    now = now or timezone.now()
+    since = now - ENDED_SHOWN
+    found = logins.login_list(user_id=user.pk, live_only=False, limit=LOGINS_SHOWN)
+    ended = [_ended_login(login) for login in found if not login.state.is_live and login.state.at >= since]
+    for end in LoginEnd.objects.filter(user_id=user.pk, created__gte=since).order_by("-created", "-id"):
+        if end.login.startswith("s-"):
+            state = logins.LoginState(logins.ENDED, end.created, end.reason, end.by_username)
+            ended.append(EndedLogin(end.created, "session", "session", f"session {end.login[2:10]}…",
+                                    f"ended: {state.why}"))
+        elif not end.login and end.cutoff is not None:
+            state = logins.LoginState(logins.ENDED, end.cutoff, end.reason, end.by_username)
+            ended.append(EndedLogin(end.cutoff, "session", "session",
+                                    f"any session signed in before {end.cutoff:%Y-%m-%d %H:%M:%S}",
+                                    f"ended: {state.why}"))
+    # A session the user logged out of leaves its logout event (with the device and address it came from).
+    for event in AuthEvent.objects.filter(user=user, kind=AuthEvent.Kind.LOGOUT, door="session",
+                                          created__gte=since):
+        ended.append(EndedLogin(event.created, "session", "session", "session", f"ended: {logins.REASONS['logout']}",
+                                device=device_name(event.user_agent) if event.user_agent else "", ip=event.ip))
+    ended.sort(key=lambda line: line.at, reverse=True)
+    live = [login for login in found if login.state.is_live]
+    return UserLogins(sessions=[login for login in live if login.kind == "session"],
+                      tokens=[login for login in live if login.kind == "token"], ended=ended)
+
+
+def _ended_login(login: logins.Login) -> EndedLogin:
+    what = f"session {login.facts.key[:8]}…" if login.kind == "session" else f"token login {login.facts.key[:8]}…"
+    state = logins.EXPIRED if login.state.status == logins.EXPIRED else f"ended: {login.state.why}"
+    return EndedLogin(login.state.at, login.kind, login.door, what, state,
+                      device=login.device, ip=login.ip, login=login)
 
 
 RedisCopy = revocation.CopyStatus

@@ -1,14 +1,18 @@
 """The admin console's pages: dashboard, live sessions and token logins across users, one user's logins.
 
 Staff with the "view user" permission see; staff with "change user" act; everyone else gets nothing (the admin
-login page for the anonymous and non-staff, 403 for staff without the permission). Destructive actions (log
-out everywhere, suspend, ending several logins) answer with a confirmation page first, and every action is
-recorded as an auth event naming the administrator.
+login page for the anonymous and non-staff, 403 for staff without the permission). Every action that cannot be
+undone (ending one login or several, log out everywhere, suspend) answers with a confirmation page first; every
+action is recorded as an auth event naming the administrator, with the administrator's address and device. The
+user page's actions are a table (USER_ACTIONS): name → permission, confirmation, service call.
 """
 
 import ipaddress
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -20,8 +24,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import logins, services
-from accounts.models import AuthEvent, acting_admin
+from accounts import logins
+from accounts.models import acting_from
+from accounts.network import client_ip, user_agent
 from console import selectors
 from console import services as console_services
 from httpkit.adminguard import NUL, query_has_nul
@@ -50,15 +55,10 @@ def _context(request, **extra) -> dict:
 def _user_or_404(user_id: str):
     if not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id):
         raise Http404("No such user.")
-    user = get_user_model().objects.filter(pk=int(user_id)).first()
+    user = selectors.user_get(int(user_id))
     if user is None:
         raise Http404("No such user.")
     return user
-
-
-def _record(*, kind: str, user, admin_user, detail: str) -> None:
-    services.auth_event_record(kind=kind, user=user, door="admin",
-                               detail=f"{detail} by {admin_user.get_username()}")
 
 
 # --- dashboard -----------------------------------------------------------------------------------------------
@@ -158,21 +158,31 @@ def _bulk_end(request, which: str):
             login = logins.login_get(user_id=row.user_id, login_id=login_id)
             if login is not None and login.state.is_live:
                 chosen.append((login, row.user))
-    back = reverse(f"console:{which}")
+    back = _list_url(request, which)
     if not chosen:
         messages.warning(request, "Nothing to end: choose one or more live logins.")
         return HttpResponseRedirect(back)
     if request.POST.get("confirm") != "yes":
         return TemplateResponse(request, "console/confirm.html", _context(
-            request, title=f"End {len(chosen)} login{'s' if len(chosen) != 1 else ''}?", action_url=request.path,
+            request, title=f"End {len(chosen)} login{'s' if len(chosen) != 1 else ''}?",
+            action_url=request.get_full_path(),
             hidden=[("ids", login.id) for login, _user in chosen],
-            items=[f"{user.get_username()}: {login.device}, {login.ip or 'unknown address'}, "
-                   f"{login.kind} login started {login.created:%Y-%m-%d %H:%M}" for login, user in chosen],
+            items=[login_described(login, user.get_username()) for login, user in chosen],
             consequence="Each of these logins stops working on its next request, on every server.",
             cancel_url=back))
-    ended = console_services.logins_end(chosen=[(user.pk, login.id) for login, user in chosen], admin=request.user)
+    with acting_from(ip=client_ip(request), user_agent=user_agent(request)):
+        ended = console_services.logins_end(chosen=[(user.pk, login.id) for login, user in chosen],
+                                            admin=request.user)
     messages.success(request, f"{ended} login{'s' if ended != 1 else ''} ended.")
     return HttpResponseRedirect(back)
+
+
+def _list_url(request, which: str) -> str:
+    """Return the list's address with the filters it was showing (not the page: ending logins shortens it)."""
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    query = keep.urlencode() if not query_has_nul(keep) else ""
+    return reverse(f"console:{which}") + (f"?{query}" if query else "")
 
 
 def _owner(which: str, key: str):
@@ -187,63 +197,131 @@ def user_view(request, user_id: str):
     _require(request, VIEW)
     user = _user_or_404(user_id)
     if request.method == "POST":
-        _require(request, CHANGE)
         return _user_action(request, user)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
-    found = logins.login_list(user_id=user.pk, live_only=False, limit=100)
+    found = selectors.user_logins(user)
     return TemplateResponse(request, "console/user.html", _context(
         request, title=f"Sessions and tokens of {user.get_username()}", subject=user,
-        opts=get_user_model()._meta,
-        sessions=[login for login in found if login.kind == "session"],
-        tokens=[login for login in found if login.kind == "token"],
-        events=AuthEvent.objects.filter(user=user)[:30],
+        opts=get_user_model()._meta, sessions=found.sessions, tokens=found.tokens, ended=found.ended,
+        ended_days=selectors.ENDED_SHOWN.days, events=selectors.user_events(user),
     ))
 
 
-def _confirm_page(request, user, action: str, title: str, consequence: str):
-    return TemplateResponse(request, "console/confirm.html", _context(
-        request, title=title, action_url=request.path, hidden=[("action", action)], items=[user.get_username()],
-        consequence=consequence, cancel_url=request.path))
+class Refused(Exception):
+    """An action that cannot be taken on this user; the message says why, and nothing changed."""
+
+    def __init__(self, message: str, level: int = messages.ERROR):
+        super().__init__(message)
+        self.message, self.level = message, level
+
+
+@dataclass(frozen=True)
+class UserAction:
+    """One action of the user page: who may take it, what it asks first, what it acts on, and what it calls.
+
+    `target(request, user)` returns what the action acts on (raising Refused when there is nothing to act on, so
+    that a stale or forged form changes nothing and asks nothing); `confirm` is the confirmation page's title
+    ({username} filled in), empty for an action that can be undone; `run(request, user, target)` calls the
+    service and returns the message shown after it.
+    """
+
+    permission: str
+    run: Callable[..., str]
+    target: Callable[..., Any] = lambda request, user: user
+    confirm: str = ""
+    consequence: str = ""
+    describe: Callable[..., str] = lambda target: target.get_username()
+
+
+def _live_login(field: str, prefix: str, missing: str) -> Callable[..., logins.Login]:
+    def target(request, user) -> logins.Login:
+        login = logins.login_get(user_id=user.pk, login_id=f"{prefix}-{request.POST.get(field, '')}")
+        if login is None or not login.state.is_live:
+            raise Refused(missing, messages.WARNING)
+        return login
+    return target
+
+
+def _not_yourself(request, user):
+    if user.pk == request.user.pk:
+        raise Refused("You cannot suspend your own account.")
+    return user
+
+
+def _login_end(request, user, login: logins.Login) -> str:
+    if console_services.login_end(user=user, login_id=login.id, admin=request.user) is None:
+        raise Refused("That login had already ended.", messages.WARNING)
+    return "Session ended." if login.kind == "session" else "Every token of that login has been revoked."
+
+
+def _log_out_everywhere(request, user, _target) -> str:
+    console_services.user_log_out_everywhere(user=user, admin=request.user)
+    return "Logged out everywhere: every session and token has ended."
+
+
+def _suspend(request, user, _target) -> str:
+    console_services.user_suspend(user=user, admin=request.user)
+    return "Account suspended; every session and token has ended."
+
+
+def _reactivate(request, user, _target) -> str:
+    console_services.user_reactivate(user=user, admin=request.user)
+    return "Account reactivated. Credentials ended earlier stay dead."
+
+
+def login_described(login: logins.Login, username: str = "") -> str:
+    """Return one line naming a login for a confirmation page: whose (if `username`), which device and address,
+    when it began."""
+    line = f"{login.device}, {login.ip or 'unknown address'}, {login.kind} login started {login.created:%Y-%m-%d %H:%M}"
+    return f"{username}: {line}" if username else line
+
+
+ENDS_ONE = ("It stops working on its next request, on every server; the user's other sessions and tokens "
+            "keep working. This cannot be undone: the user signs in again.")
+
+USER_ACTIONS: dict[str, UserAction] = {
+    "end_session": UserAction(
+        CHANGE, _login_end, target=_live_login("session", "s", "No such session (it may have ended already)."),
+        confirm="End this session of {username}?", consequence=ENDS_ONE,
+        describe=login_described),
+    "revoke_family": UserAction(
+        CHANGE, _login_end, target=_live_login("family", "t", "No such login (it may have ended already)."),
+        confirm="Revoke this token login of {username}?",
+        consequence="Its access and refresh tokens stop working on their next request, on every server; the "
+                    "user's other sessions and tokens keep working. This cannot be undone: the user signs in again.",
+        describe=login_described),
+    "log_out_everywhere": UserAction(
+        CHANGE, _log_out_everywhere, confirm="Log {username} out everywhere?",
+        consequence="Every session and every token of this account stops working on its next request."),
+    "suspend": UserAction(
+        CHANGE, _suspend, target=_not_yourself, confirm="Suspend {username}?",
+        consequence="The account can no longer log in, and every session and token of it stops working on its "
+                    "next request. Reactivating later revives none of them."),
+    "reactivate": UserAction(CHANGE, _reactivate),
+}
 
 
 def _user_action(request, user):
-    action = request.POST.get("action", "")
     back = HttpResponseRedirect(request.path)
-    if action in {"end_session", "revoke_family"}:
-        login_id = {"end_session": "s-" + request.POST.get("session", ""),
-                    "revoke_family": "t-" + request.POST.get("family", "")}[action]
-        ended = logins.login_end(user_id=user.pk, login_id=login_id, reason="admin", by=request.user)
-        if ended is None:
-            messages.warning(request, {"end_session": "No such session (it may have ended already).",
-                                       "revoke_family": "No such login."}[action])
-            return back
-        _record(kind=AuthEvent.Kind.SESSION_REVOKED if ended.kind == "session" else AuthEvent.Kind.LOGIN_ENDED,
-                user=user, admin_user=request.user, detail=f"{ended.kind} login {ended.id[:10]} ended")
-        messages.success(request, "Session ended." if ended.kind == "session"
-                         else "Every token of that login has been revoked.")
-    elif action == "log_out_everywhere":
-        if request.POST.get("confirm") != "yes":
-            return _confirm_page(request, user, action, f"Log {user.get_username()} out everywhere?",
-                                 "Every session and every token of this account stops working on its next request.")
-        with acting_admin(request.user):  # the auth event and the record of the end name the administrator
-            services.user_log_out_everywhere(user=user, door="admin")
-        messages.success(request, "Logged out everywhere: every session and token has ended.")
-    elif action == "suspend":
-        if user.pk == request.user.pk:
-            messages.error(request, "You cannot suspend your own account.")
-            return back
-        if request.POST.get("confirm") != "yes":
-            return _confirm_page(request, user, action, f"Suspend {user.get_username()}?",
-                                 "The account can no longer log in, and every session and token of it stops "
-                                 "working on its next request. Reactivating later revives none of them.")
-        with acting_admin(request.user):
-            services.user_suspend(user=user, door="admin")
-        messages.success(request, "Account suspended; every session and token has ended.")
-    elif action == "reactivate":
-        with acting_admin(request.user):
-            services.user_reactivate(user=user, door="admin")
-        messages.success(request, "Account reactivated. Credentials ended earlier stay dead.")
-    else:
+    action = USER_ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        _require(request, CHANGE)
         messages.error(request, "Unknown action.")
+        return back
+    _require(request, action.permission)
+    try:
+        target = action.target(request, user)
+        if action.confirm and request.POST.get("confirm") != "yes":
+            hidden = [(name, request.POST[name]) for name in ("action", "session", "family") if name in request.POST]
+            return TemplateResponse(request, "console/confirm.html", _context(
+                request, title=action.confirm.format(username=user.get_username()), action_url=request.path,
+                hidden=hidden, items=[action.describe(target)], consequence=action.consequence,
+                cancel_url=request.path))
+        with acting_from(ip=client_ip(request), user_agent=user_agent(request)):
+            done = action.run(request, user, target)
+    except Refused as refused:
+        messages.add_message(request, refused.level, refused.message)
+        return back
+    messages.success(request, done)
     return back

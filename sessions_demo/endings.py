@@ -51,8 +51,10 @@ class SessionEnding:
 
     @property
     def text(self) -> str:
-        if self.by:
-            return f"an administrator ({self.by}) ended it: {REASONS.get(self.reason, 'ended on the server')}"
+        # The user is told that an administrator acted, never which one: an administrator's username is an
+        # account name on this site, not something to hand to whoever holds the browser.
+        if self.by and self.reason != "admin":
+            return f"an administrator ended it: {REASONS.get(self.reason, 'ended on the server')}"
         return REASONS.get(self.reason, "this session was ended on the server")
 
 
