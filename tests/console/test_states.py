@@ -180,3 +180,23 @@ def test_every_table_header_says_what_its_column_is(admin_client, user, doors, u
     headers = re.findall(r"<th[^>]*>(.*?)</th>", page, flags=re.S)
     assert headers
     assert all(re.sub(r"<[^>]+>", "", header).strip() for header in headers), headers
+
+
+@pytest.mark.parametrize("action", ["log_out_everywhere", "suspend", "reactivate"])
+def test_the_user_changelists_actions_record_the_administrators_address_and_device(admin_browser, user, action):
+    before = set(AuthEvent.objects.values_list("pk", flat=True))
+    response = admin_browser.post("/admin/accounts/user/", {"action": action, "_selected_action": [user.pk],
+                                                            "index": 0, "confirm": "yes"})
+    assert response.status_code == HTTPStatus.FOUND
+    event = AuthEvent.objects.exclude(pk__in=before).get()
+    assert (event.user_id, event.door, event.ip, event.user_agent) == (user.pk, "admin", ADMIN_ADDRESS, FIREFOX)
+
+
+def test_the_token_login_changelists_revoke_records_the_administrators_address_and_device(admin_browser, user,
+                                                                                           doors):
+    family = TokenFamily.objects.get(user=user).pk
+    response = admin_browser.post("/admin/jwt_demo/tokenfamily/", {
+        "action": "revoke_families", "_selected_action": [family], "index": 0, "confirm": "yes"})
+    assert response.status_code == HTTPStatus.FOUND
+    event = AuthEvent.objects.get(kind=AuthEvent.Kind.LOGIN_ENDED)
+    assert (event.user_id, event.door, event.ip, event.user_agent) == (user.pk, "admin", ADMIN_ADDRESS, FIREFOX)
