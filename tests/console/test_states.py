@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from accounts.models import AuthEvent, User
-from console import views
+from console import actions
 from jwt_demo.models import TokenFamily
 from sessions_demo.models import DeviceSession
 from tests.support.browsers import FIREFOX
@@ -155,13 +155,13 @@ def test_dangerous_actions_look_dangerous(admin_client, user, doors):
 
 
 def test_the_action_table_confirms_every_action_that_cannot_be_undone():
-    assert set(views.USER_ACTIONS) == {"end_session", "revoke_family", "log_out_everywhere", "suspend", "reactivate"}
-    assert {name for name, action in views.USER_ACTIONS.items() if action.confirm} == {
+    assert set(actions.USER_ACTIONS) == {"end_session", "revoke_family", "log_out_everywhere", "suspend", "reactivate"}
+    assert {name for name, action in actions.USER_ACTIONS.items() if action.confirm} == {
         "end_session", "revoke_family", "log_out_everywhere", "suspend"}
-    assert {action.permission for action in views.USER_ACTIONS.values()} == {views.CHANGE}
+    assert {action.permission for action in actions.USER_ACTIONS.values()} == {actions.CHANGE}
 
 
-@pytest.mark.parametrize("action", sorted(views.USER_ACTIONS))
+@pytest.mark.parametrize("action", sorted(actions.USER_ACTIONS))
 def test_view_only_staff_cannot_take_or_be_asked_to_confirm_any_action(user, doors, action):
     viewer = User.objects.create_user("viewer", "viewer@example.test", PASSWORD, is_staff=True)
     viewer.user_permissions.set(Permission.objects.filter(codename="view_user"))
