@@ -67,7 +67,7 @@ class EndedLogin:
     kind: str  # "session" or "token"
     door: str
     what: str
-    state: str  # "ended: <why>" or "expired"
+    state: str  # "ended: <why>", "ended by ..." or "expired"
     device: str = ""
     ip: str | None = None
     login: logins.Login | None = None
@@ -106,16 +106,16 @@ def user_logins(user: User, now: datetime | None = None) -> UserLogins:
         if end.login.startswith("s-"):
             state = logins.LoginState(logins.ENDED, end.created, end.reason, end.by_username)
             ended.append(EndedLogin(end.created, "session", "session", f"session {end.login[2:10]}…",
-                                    f"ended: {state.why}"))
+                                    _ended(state.why)))
         elif not end.login and end.cutoff is not None:
             state = logins.LoginState(logins.ENDED, end.cutoff, end.reason, end.by_username)
             ended.append(EndedLogin(end.cutoff, "session", "session",
                                     f"any session signed in before {end.cutoff:%Y-%m-%d %H:%M:%S}",
-                                    f"ended: {state.why}"))
+                                    _ended(state.why)))
     # A session the user logged out of leaves its logout event (with the device and address it came from).
     for event in AuthEvent.objects.filter(user=user, kind=AuthEvent.Kind.LOGOUT, door="session",
                                           created__gte=since):
-        ended.append(EndedLogin(event.created, "session", "session", "session", f"ended: {logins.REASONS['logout']}",
+        ended.append(EndedLogin(event.created, "session", "session", "session", _ended(logins.REASONS["logout"]),
                                 device=device_name(event.user_agent) if event.user_agent else "", ip=event.ip))
     ended.sort(key=lambda line: line.at, reverse=True)
     live = [login for login in found if login.state.is_live]
@@ -123,9 +123,14 @@ def user_logins(user: User, now: datetime | None = None) -> UserLogins:
                       tokens=[login for login in live if login.kind == "token"], ended=ended)
 
 
+def _ended(why: str) -> str:
+    """Return the state of an ended login in words: "ended: logged out", "ended by administrator alice"."""
+    return why if why.startswith("ended") else f"ended: {why}"
+
+
 def _ended_login(login: logins.Login) -> EndedLogin:
     what = f"session {login.facts.key[:8]}…" if login.kind == "session" else f"token login {login.facts.key[:8]}…"
-    state = logins.EXPIRED if login.state.status == logins.EXPIRED else f"ended: {login.state.why}"
+    state = logins.EXPIRED if login.state.status == logins.EXPIRED else _ended(login.state.why)
     return EndedLogin(login.state.at, login.kind, login.door, what, state,
                       device=login.device, ip=login.ip, login=login)
 

@@ -120,7 +120,7 @@ def test_administrator_watches_finds_ends_and_suspends(site, browser, user, admi
         assert _call(site, "GET", "/jwt/api/profile/", token=other_access)[0] == HTTPStatus.UNAUTHORIZED
         assert admin.locator(f"#tokens tr[data-login='t-{other_family}']").count() == 0
         row = admin.inner_text(f"#ended tr[data-login='t-{other_family}'] .state")
-        assert row == f"ended: ended by administrator {admin_user.username}"
+        assert row == f"ended by administrator {admin_user.username}"
         victim_jwt.click("#lg-reload")
         victim_jwt.wait_for_function("document.querySelectorAll('#lg-rows tr[data-login]').length === 2")
 
