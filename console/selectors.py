@@ -102,11 +102,16 @@ def user_logins(user: User, now: datetime | None = None) -> UserLogins:
     since = now - ENDED_SHOWN
     found = logins.login_list(user_id=user.pk, live_only=False, limit=LOGINS_SHOWN)
     ended = [_ended_login(login) for login in found if not login.state.is_live and login.state.at >= since]
+    held = {login.id for login in found}
     for end in LoginEnd.objects.filter(user_id=user.pk, created__gte=since).order_by("-created", "-id"):
+        state = logins.LoginState(logins.ENDED, end.created, end.reason, end.by_username)
         if end.login.startswith("s-"):
-            state = logins.LoginState(logins.ENDED, end.created, end.reason, end.by_username)
             ended.append(EndedLogin(end.created, "session", "session", f"session {end.login[2:10]}…",
                                     _ended(state.why)))
+        elif end.login.startswith("t-") and end.login not in held:
+            # A token login `manage.py purge` has already deleted (its refresh tokens expired): listed from the
+            # record of its end, as a session is, for the same period.
+            ended.append(EndedLogin(end.created, "token", "", f"token login {end.login[2:10]}…", _ended(state.why)))
         elif not end.login and end.cutoff is not None:
             state = logins.LoginState(logins.ENDED, end.cutoff, end.reason, end.by_username)
             ended.append(EndedLogin(end.cutoff, "session", "session",

@@ -200,3 +200,36 @@ def test_the_token_login_changelists_revoke_records_the_administrators_address_a
     assert response.status_code == HTTPStatus.FOUND
     event = AuthEvent.objects.get(kind=AuthEvent.Kind.LOGIN_ENDED)
     assert (event.user_id, event.door, event.ip, event.user_agent) == (user.pk, "admin", ADMIN_ADDRESS, FIREFOX)
+
+
+def test_a_token_login_purged_after_its_end_stays_in_the_ended_list_like_a_session(admin_client, user, doors):
+    url = f"/admin/console/users/{user.pk}/"
+    for kind in ("session", "token"):
+        admin_client.post(url, {**_one(user, kind)[1], "confirm": "yes"})
+    family = TokenFamily.objects.get(user=user).pk
+    TokenFamily.objects.filter(pk=family).delete()  # what `manage.py purge` does once its refresh tokens expire
+    ended = _rows(admin_client.get(url).content.decode(), "ended")
+    assert f"token login {family[:8]}…" in ended
+    assert ended.count("ended by administrator admin") == 2
+
+
+def test_the_user_pages_queries_do_not_grow_with_its_logins(admin_client, user, doors, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/admin/console/users/{user.pk}/"
+    admin_client.get(url)  # the administrator's session and permissions, as on every later request
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(url).status_code == HTTPStatus.OK
+        counted = len(few)  # read inside the block: the log is a live view, cleared after it
+    assert counted > 0
+    for _ in range(3):
+        SessionDoor(user.username, PASSWORD).login()
+        JWTDoor(user.username, PASSWORD).login()
+    for kind_prefix, field, action in (("s", "session", "end_session"), ("t", "family", "revoke_family")):
+        for key in ([s.digest for s in DeviceSession.objects.filter(user=user)][:2] if kind_prefix == "s"
+                    else list(TokenFamily.objects.filter(user=user).values_list("pk", flat=True))[:2]):
+            admin_client.post(url, {"action": action, field: key, "confirm": "yes"})
+    with django_assert_num_queries(counted):
+        page = admin_client.get(url).content.decode()
+    assert page.count("ended by administrator admin") == 4
