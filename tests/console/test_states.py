@@ -233,3 +233,15 @@ def test_the_user_pages_queries_do_not_grow_with_its_logins(admin_client, user, 
     with django_assert_num_queries(counted):
         page = admin_client.get(url).content.decode()
     assert page.count("ended by administrator admin") == 4
+
+
+def test_the_token_login_admin_filters_by_reason_in_words(admin_client, user, doors):
+    JWTDoor(user.username, PASSWORD).login()
+    admin_client.post(f"/admin/console/users/{user.pk}/", {**{"action": "revoke_family", "confirm": "yes"},
+                                                           "family": TokenFamily.objects.first().pk})
+    page = admin_client.get("/admin/jwt_demo/tokenfamily/").content.decode()
+    assert '<a href="?revoked_reason=admin">ended by an administrator</a>' in page
+    assert 'href="?revoked_reason="' not in page
+    assert admin_client.get("/admin/jwt_demo/tokenfamily/?revoked_reason=admin").context["cl"].result_count == 1
+    refused = admin_client.get("/admin/jwt_demo/tokenfamily/?revoked_reason=%00")  # the admin's input guard
+    assert (refused.status_code, refused["Location"]) == (HTTPStatus.FOUND, "/admin/jwt_demo/tokenfamily/?e=1")
