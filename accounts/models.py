@@ -35,10 +35,6 @@ from denylist.users import active_flag
 _acting_door: contextvars.ContextVar[str] = contextvars.ContextVar("tokenlab_acting_door", default="")
 # Which administrator is acting, for the record of what ended (LoginEnd.by). None: the user or a shell.
 _acting_admin: contextvars.ContextVar["User | None"] = contextvars.ContextVar("tokenlab_acting_admin", default=None)
-# Where the person acting is (address, User-Agent), for auth events recorded on their behalf: an administrator's
-# console action is logged with the administrator's address and device, not "unknown".
-_acting_origin: contextvars.ContextVar[tuple[str | None, str]] = contextvars.ContextVar(
-    "tokenlab_acting_origin", default=(None, ""))
 
 REASON_PASSWORD = "password_changed"
 REASON_SUSPENDED = "suspended"
@@ -63,21 +59,6 @@ def acting_admin(admin: "User | None"):
         yield
     finally:
         _acting_admin.reset(token)
-
-
-@contextlib.contextmanager
-def acting_from(*, ip: str | None, user_agent: str = ""):
-    """Record auth events made inside this block, that name no address or device, with `ip` and `user_agent`."""
-    token = _acting_origin.set((ip, user_agent))
-    try:
-        yield
-    finally:
-        _acting_origin.reset(token)
-
-
-def acting_origin() -> tuple[str | None, str]:
-    """Return (address, User-Agent) set by `acting_from`, or (None, "")."""
-    return _acting_origin.get()
 
 
 def current_admin() -> "User | None":
@@ -132,10 +113,8 @@ def credentials_follow(before: dict, after, *, user: "User | None" = None, rehas
             continue
         subject = user if user is not None and user.pk == user_id else User(pk=user_id)
         credentials_end(user_id=user_id, reason=reason, user=subject)
-        ip, user_agent = _acting_origin.get()
         AuthEvent.objects.create(kind=kind, user_id=user_id, username=(username or "")[:150],
-                                 door=_acting_door.get(), ip=ip, user_agent=user_agent[:300],
-                                 detail=acting_admin_note())
+                                 door=_acting_door.get(), detail=acting_admin_note())
 
 
 class UserQuerySet(models.QuerySet):
@@ -283,6 +262,27 @@ def _end_credentials_of_deleted_user(sender, instance, **kwargs):
     credentials_end(user_id=instance.pk, reason=REASON_DELETED, user=instance)
 
 
+# Where the person acting is (address, User-Agent): an administrator's console action is logged with the
+# administrator's address and device, whichever function records its auth events (AuthEvent.save).
+_acting_origin: contextvars.ContextVar[tuple[str | None, str]] = contextvars.ContextVar(
+    "tokenlab_acting_origin", default=(None, ""))
+
+
+@contextlib.contextmanager
+def acting_from(*, ip: str | None, user_agent: str = ""):
+    """Record auth events made inside this block, that name no address or device, with `ip` and `user_agent`."""
+    token = _acting_origin.set((ip, user_agent))
+    try:
+        yield
+    finally:
+        _acting_origin.reset(token)
+
+
+def acting_origin() -> tuple[str | None, str]:
+    """Return (address, User-Agent) set by `acting_from`, or (None, "")."""
+    return _acting_origin.get()
+
+
 class AuthEvent(models.Model):
     """One security-relevant event: a login, a failure, a logout, a revocation, a suspension."""
 
@@ -317,6 +317,15 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.kind} {self.username or self.user_id}"
+
+    def save(self, *args, **kwargs):
+        # An event recorded inside `acting_from` (an administrator's action) that names no address or device of
+        # its own gets the acting person's.
+        if self._state.adding:
+            ip, user_agent = acting_origin()
+            self.ip = self.ip if self.ip is not None else ip
+            self.user_agent = (self.user_agent or user_agent)[:300]
+        super().save(*args, **kwargs)
 
 
 class LoginEnd(models.Model):

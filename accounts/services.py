@@ -8,15 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import (
-    AuthEvent,
-    LoginEnd,
-    User,
-    acting_admin_note,
-    acting_door,
-    acting_origin,
-    credentials_end,
-)
+from accounts.models import AuthEvent, LoginEnd, User, acting_admin_note, acting_door, credentials_end
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +17,7 @@ def auth_event_record(
     *, kind: str, user: User | None = None, username: str = "", door: str = "", ip: str | None = None,
     user_agent: str = "", detail: str = "",
 ) -> AuthEvent:
-    """Append one event to the auth-event log; an address or device not given is the one set by
-    `accounts.models.acting_from` (the administrator acting), if any."""
-    origin_ip, origin_user_agent = acting_origin()
-    ip = ip if ip is not None else origin_ip
-    user_agent = user_agent or origin_user_agent
+    """Append one event to the auth-event log."""
     return AuthEvent.objects.create(
         kind=kind, user=user, username=(username or (user.get_username() if user else ""))[:150], door=door,
         ip=ip, user_agent=user_agent[:300], detail=(detail or acting_admin_note())[:300],
