@@ -5,11 +5,11 @@ from django.contrib.auth.backends import ModelBackend
 
 from accounts.admission import password_check_record
 from accounts.models import AuthEvent
-from accounts.network import client_ip
-from accounts.network import user_agent as request_user_agent
 from accounts.services import auth_event_record
 from accounts.throttling import LoginThrottled, login_throttle
 from denylist import revocation
+from httpkit.network import client_ip
+from httpkit.network import user_agent as request_user_agent
 
 LOGIN = "login"
 OLD_PASSWORD = "old_password"

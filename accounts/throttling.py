@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-from accounts.network import address_block
+from httpkit.network import address_block
 from httpkit.outages import BackendUnavailable
 
 _LOCAL_LOCK = threading.Lock()
@@ -153,8 +153,8 @@ class LoginThrottle(FixedWindowThrottle):
     """Count failed password checks per account (`LOGIN_RATE`) and per client address (`LOGIN_ADDRESS_RATE`).
 
     The account counter stops guessing one password from many addresses; the address counter (an IPv6 /64 is
-    one address, see accounts.network.address_block) stops spraying many accounts from one address. The
-    address is the one accounts.network.client_ip trusts: a client-written X-Forwarded-For never chooses the
+    one address, see httpkit.network.address_block) stops spraying many accounts from one address. The
+    address is the one httpkit.network.client_ip trusts: a client-written X-Forwarded-For never chooses the
     counter (OWASP Authentication Cheat Sheet, "Login Throttling").
 
     Only failures count. A check takes its slots before the password is hashed (`reserve`) and a successful

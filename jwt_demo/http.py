@@ -3,7 +3,7 @@ no-store responses, the 401 for a refused token, the login and the refresh as th
 
 from rest_framework import exceptions, status
 
-from accounts.network import client_ip, user_agent
+from httpkit.network import client_ip, user_agent
 from jwt_demo import serializers, services
 from jwt_demo.authentication import challenge
 from jwt_demo.throttling import RefreshThrottled

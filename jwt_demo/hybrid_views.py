@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.network import client_ip, user_agent
+from httpkit.network import client_ip, user_agent
 from jwt_demo import hybrid, serializers, services
 from jwt_demo.http import NoStoreMixin, TokenRejected, login_user, pair_issue, refresh_pair
 from jwt_demo.tokens import TokenError

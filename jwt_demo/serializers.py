@@ -12,9 +12,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework_simplejwt import serializers as simplejwt
 
 from accounts import services as accounts
-from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
 from httpkit.fields import StrictCharField
+from httpkit.network import client_ip, user_agent
 from jwt_demo import services
 from jwt_demo.tokens import RefreshToken
 

@@ -12,8 +12,8 @@ from rest_framework_simplejwt import views as simplejwt_views
 
 from accounts import services as accounts
 from accounts.models import AuthEvent
-from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
+from httpkit.network import client_ip, user_agent
 from jwt_demo import serializers, services
 from jwt_demo.authentication import JWTAuthentication
 from jwt_demo.http import NoStoreMixin, TokenRejected, pair_issue, refresh_throttled

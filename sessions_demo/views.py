@@ -18,8 +18,8 @@ from accounts import logins
 from accounts import services as accounts
 from accounts.admission import LoginRefused
 from accounts.models import AuthEvent
-from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
+from httpkit.network import client_ip, user_agent
 from sessions_demo import services
 from sessions_demo.endings import login_mark_clear, login_mark_set, session_ending
 from sessions_demo.forms import LoginForm, PasswordChangeForm
