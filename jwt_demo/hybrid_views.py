@@ -33,7 +33,8 @@ class HybridLoginView(HybridView):
         hybrid.request_origin_check(request)
         body = serializers.CredentialsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        # The cookie is about to be replaced: the login it held ends rather than live on, unreachable.
+        # `replaces`: the login of the cookie this response overwrites ends once the password has checked out,
+        # rather than live on unreachable.
         pair = services.token_login(username=body.validated_data["username"],
                                     password=body.validated_data["password"], door="hybrid",
                                     ip=client_ip(request), user_agent=user_agent(request),
