@@ -19,6 +19,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken as SimpleJWTInvalid
 
 from denylist.simplejwt.authentication import DenylistJWTAuthentication
 from denylist.simplejwt.claims import api_settings
+from jwt_demo.backend import challenge, header_types
 from jwt_demo.services import claims_revoked
 from jwt_demo.tokens import AccessToken, TokenError
 
@@ -26,17 +27,6 @@ _HEADER = re.compile(r"(?P<scheme>[^ \t]+)(?:(?P<separator>[ \t]+)(?P<credential
 REALM = 'Bearer realm="token-lab"'  # the challenge with the default AUTH_HEADER_TYPES; see `challenge()`
 _PRINTABLE_HEADER = re.compile(r"[\x20-\x7e\t]*")
 _WHITESPACE = re.compile(r"\s")
-
-
-def header_types() -> tuple[str, ...]:
-    """The schemes `AUTH_HEADER_TYPES` accepts (simplejwt takes one string or a sequence of them)."""
-    types = api_settings().AUTH_HEADER_TYPES
-    return (types,) if isinstance(types, str) else tuple(types)
-
-
-def challenge() -> str:
-    """The `WWW-Authenticate` challenge: the first of `AUTH_HEADER_TYPES` (`Bearer` by default) and the realm."""
-    return f'{header_types()[0]} realm="token-lab"'
 
 
 class InvalidToken(SimpleJWTInvalidToken):

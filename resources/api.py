@@ -15,9 +15,9 @@ from rest_framework.views import APIView
 
 from accounts import logins
 from accounts.models import AuthEvent
-from accounts.network import client_ip
 from accounts.services import auth_event_record
 from httpkit.fields import StrictCharField
+from httpkit.network import client_ip
 from resources import selectors, services
 from resources.models import Note
 

@@ -18,8 +18,9 @@ from accounts import logins
 from accounts import services as accounts
 from accounts.admission import LoginRefused
 from accounts.models import AuthEvent
-from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
+from httpkit.network import client_ip, user_agent
+from httpkit.refusals import refusal_page_apply, refusal_page_text
 from sessions_demo import services
 from sessions_demo.endings import login_mark_clear, login_mark_set, session_ending
 from sessions_demo.forms import LoginForm, PasswordChangeForm
@@ -51,11 +52,10 @@ def login_view(request):
                 ip=client_ip(request), user_agent=user_agent(request),
             )
         except LoginThrottled as exc:
-            form.add_error(None, f"Too many login attempts. Try again in {exc.wait} seconds.")
-            response = render(request, "sessions_demo/login.html", {"form": form, "next": _safe_next(request)},
-                              status=HTTPStatus.TOO_MANY_REQUESTS)
-            response["Retry-After"] = str(exc.wait)
-            return response
+            # The form again, with the refusal's sentence, status and Retry-After (httpkit.refusals).
+            form.add_error(None, refusal_page_text(exc))
+            return refusal_page_apply(
+                render(request, "sessions_demo/login.html", {"form": form, "next": _safe_next(request)}), exc)
         if user is not None:
             try:
                 login(request, user)  # cycles the session key: no session fixation
@@ -167,12 +167,10 @@ def password_view(request):
             for field, errors in exc.error_dict.items():
                 form.add_error("new_password1" if field == "new_password" else field, [e.messages[0] for e in errors])
         except LoginThrottled as exc:
-            # A wrong old password counts as a failed login: the same throttle, the same answer as the login page.
-            form.add_error(None, f"Too many password attempts. Try again in {exc.wait} seconds.")
-            response = render(request, "sessions_demo/password.html", {"form": form},
-                              status=HTTPStatus.TOO_MANY_REQUESTS)
-            response["Retry-After"] = str(exc.wait)
-            return response
+            # A wrong old password counts as a failed login: the same throttle, the same answer as the login page
+            # (OldPasswordThrottled, in a password change's words).
+            form.add_error(None, refusal_page_text(exc))
+            return refusal_page_apply(render(request, "sessions_demo/password.html", {"form": form}), exc)
         else:
             # Every older session (this one included) has ended; this device continues in a fresh session,
             # dated after the cut-off, so only the device that changed the password stays signed in.
