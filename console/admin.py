@@ -16,10 +16,10 @@ from django.utils.html import format_html
 
 from accounts import logins
 from accounts.models import AuthEvent, User, acting_from
-from accounts.network import client_ip, user_agent
 from console import services as console_services
 from console import views
 from httpkit.adminguard import StrictInputAdminMixin
+from httpkit.network import client_ip, user_agent
 from jwt_demo.logins import family_facts
 from jwt_demo.models import RefreshToken, TokenFamily
 

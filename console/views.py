@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from accounts import logins
 from accounts.models import acting_from
-from accounts.network import client_ip, user_agent
 from console import selectors
 from console import services as console_services
 from console.actions import CHANGE, USER_ACTIONS, VIEW, Refused, login_described
 from httpkit.adminguard import NUL, query_has_nul
+from httpkit.network import client_ip, user_agent
 from jwt_demo.logins import family_facts
 from jwt_demo.models import TokenFamily
 from sessions_demo.logins import session_facts
