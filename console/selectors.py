@@ -120,7 +120,8 @@ def user_logins(user: User, now: datetime | None = None) -> UserLogins:
     # A session the user logged out of leaves its logout event (with the device and address it came from).
     for event in AuthEvent.objects.filter(user=user, kind=AuthEvent.Kind.LOGOUT, door="session",
                                           created__gte=since):
-        ended.append(EndedLogin(event.created, "session", "session", "session", _ended(logins.REASONS["logout"]),
+        why = logins.LoginState(logins.ENDED, event.created, "logout").why
+        ended.append(EndedLogin(event.created, "session", "session", "session", _ended(why),
                                 device=device_name(event.user_agent) if event.user_agent else "", ip=event.ip))
     ended.sort(key=lambda line: line.at, reverse=True)
     live = [login for login in found if login.state.is_live]
