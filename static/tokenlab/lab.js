@@ -291,10 +291,15 @@
   };
   document.querySelectorAll("[data-panel]").forEach((b) => b.addEventListener("click", () => panels[b.dataset.panel]()));
 
-  $("lab-password").addEventListener("submit", async (e) => {
-    e.preventDefault();
+  // The form's id is not "lab-password": that is the login form's password field, and ids are unique.
+  $("lab-password-form").addEventListener("submit", async (e) => {
+    e.preventDefault();  // the page holds the token pair in memory: a reload would drop it
     const box = $("panel-password-result");
     const old = $("lab-old-password").value, neu = $("lab-new-password").value, door = $("lab-password-door").value;
+    $("lab-password-button").disabled = true;
+    try { await passwordChange(box, old, neu, door); } finally { $("lab-password-button").disabled = false; }
+  });
+  async function passwordChange(box, old, neu, door) {
     let res;
     if (door === "jwt") {
       if (!needJwt(box)) return;
@@ -318,7 +323,7 @@
     show(box, line(res, "Password changed through the " + door + " door; that door gave you a fresh credential."),
       other ? line(other, "Your " + (door === "jwt" ? "session" : "JWT") + ", one request later: " + (other.ok ? "still accepted." : "refused.")) : "",
       say("Remember the new password: you log in with it from now on."));
-  });
+  }
 
   // ---- steps ------------------------------------------------------------------------------------------------
   function boxOf(step, door) { return document.querySelector("#step-" + step + " .result[data-door=" + door + "]"); }
