@@ -9,6 +9,7 @@ urlpatterns = [
     # Pages without a <link rel="icon"> (the admin, JSON answers) make browsers ask here.
     path("favicon.ico", lab.favicon, name="favicon"),
     path("workshop/instructor/", lab.instructor_page, name="instructor"),
+    path("workshop/instructor/progress/", lab.InstructorProgressView.as_view(), name="instructor-progress"),
     path("workshop/inspector/", inspector.inspector_page, name="inspector"),
     path("workshop/mistakes/", mistakes.mistakes_page, name="mistakes"),
     path("workshop/bench/", bench.bench_page, name="bench"),

@@ -1,8 +1,11 @@
 """The guided lab: its page, the instructor's page, and the small JSON endpoints its steps call."""
 
+from functools import wraps
+from http import HTTPStatus
+
 import jwt
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -14,7 +17,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -70,18 +73,47 @@ def other_origin_page(request):
     return response
 
 
-@staff_member_required(login_url="/session/login/")
+def staff_only(view):
+    """Let staff in; send a visitor to log in; answer a signed-in participant 403 with a page that says why.
+
+    A participant who opens the instructor's link is told the page is for staff, not shown a login form they
+    cannot get past (their account would be refused anyway).
+    """
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url="/session/login/")
+        if not (request.user.is_active and request.user.is_staff):
+            return render(request, "workshop/staff_only.html", status=HTTPStatus.FORBIDDEN)
+        return view(request, *args, **kwargs)
+    return guarded
+
+
+@staff_only
 @never_cache
 @require_GET
 def instructor_page(request):
-    """Staff only: who has reached which step, by username (refreshes itself every 10 s)."""
-    rows = progress.room_progress()
-    return render(request, "workshop/instructor.html", {
-        "steps": STEPS,
-        "rows": [{**row, "marks": [step.slug in row["done"] for step in STEPS], "count": len(row["done"])}
-                 for row in rows],
-        "finished": sum(1 for row in rows if len(row["done"]) == len(STEPS)),
-    })
+    """Staff only: every participant and the steps each has done; its script refreshes the table in place."""
+    return render(request, "workshop/instructor.html", {"room": progress.room_progress(), "steps": STEPS})
+
+
+class IsStaff(BasePermission):
+    """Active staff accounts only (the instructor's data)."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_active and request.user.is_staff)
+
+
+@extend_schema(exclude=True)
+class InstructorProgressView(APIView):
+    """`GET` → the room (`workshop.progress.room_progress`), for the instructor page's refresh. Staff, session."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAuthenticated, IsStaff]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(progress.room_progress(), headers={"Cache-Control": "no-store"})
 
 
 @require_GET
