@@ -628,6 +628,14 @@
     }
   });
 
+  // A link to a folded section (the article's claims) unfolds it.
+  function unfoldTarget() {
+    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.tagName === "DETAILS") target.open = true;
+  }
+  window.addEventListener("hashchange", unfoldTarget);
+  unfoldTarget();
+
   // A session cookie may already be live (logged in on /session/login/ earlier): say so in the strip.
   probeSession(null).then(() => { if (state.session.state === "live") loadProgress(); });
   renderStrip();
