@@ -579,32 +579,63 @@
   }
 
   // The cross-origin step: a page on the twin origin (localhost ↔ 127.0.0.1, same server) makes the calls.
+  // The frame says "ready" when its page runs; a host name that does not resolve gives the browser's error page
+  // instead, which never does: the lab stops waiting and says why rather than hanging.
+  const FRAME_WAIT_MS = 10000, AFTER_LOAD_MS = 1500, ANSWER_WAIT_MS = 10000;
   let frame = null, frameReady = null;
-  function crossOrigin(box, door) {
+  function twinFrame() {
+    if (frameReady) return frameReady;
+    frame = el("iframe", {src: config.twinOrigin + "/workshop/lab/other-origin/", class: "twin-frame", title: "A page on " + config.twinOrigin});
+    frameReady = new Promise((resolve, reject) => {
+      let afterLoad = null;
+      const finish = () => { clearTimeout(overall); clearTimeout(afterLoad); window.removeEventListener("message", onReady); };
+      const onReady = (event) => {
+        if (event.origin !== config.twinOrigin || !event.data || !event.data.ready) return;
+        finish(); resolve();
+      };
+      const overall = setTimeout(() => { finish(); reject(new Error("no answer")); }, FRAME_WAIT_MS);
+      window.addEventListener("message", onReady);
+      frame.addEventListener("load", () => { afterLoad = setTimeout(() => { finish(); reject(new Error("error page")); }, AFTER_LOAD_MS); });
+    });
+    // A failed frame is dropped: the next press tries again (the instructor may have fixed the name meanwhile).
+    frameReady.catch(() => { frame.remove(); frame = null; frameReady = null; });
+    document.querySelector("#step-cross-origin .lesson").before(frame);
+    return frameReady;
+  }
+  function unreachable() {
+    const host = new URL(config.twinOrigin).hostname;
+    return el("div", {class: "say warn twin-unreachable"},
+      el("p", {}, "Your browser could not load the page on " + config.twinOrigin + ", this server's second origin: " +
+        "the name " + host + " does not lead to this server from your machine (it does not resolve, or something on the way blocks it)."),
+      el("p", {}, "Check by opening ", el("a", {href: config.twinOrigin + "/", target: "_blank", rel: "noopener"}, config.twinOrigin + "/"),
+        " in a new tab. On your own laptop, use the lab at http://localhost:8000 or http://127.0.0.1:8000, each the other's second origin. " +
+        "In a room, the instructor sets LAB_TWIN_HOSTS to two names of the server that every participant's machine resolves (see the README)."));
+  }
+  async function crossOrigin(box, door) {
     if (!config.twinOrigin) {
       show(box, say("This page is not on localhost or 127.0.0.1, so there is no second origin on this server. On a deployment, list the other origin in CORS_ALLOWED_ORIGINS (see the README).", "warn"));
       return false;
     }
-    if (!frame) {
-      frame = el("iframe", {src: config.twinOrigin + "/workshop/lab/other-origin/", class: "twin-frame", title: "A page on " + config.twinOrigin});
-      document.querySelector("#step-cross-origin .lesson").before(frame);
-      frameReady = new Promise((resolve) => frame.addEventListener("load", resolve));
-    }
-    return new Promise((resolve) => {
-      frameReady.then(() => {
-        const onMessage = (event) => {
-          if (event.origin !== config.twinOrigin || !event.data || event.data.door !== door) return;
-          window.removeEventListener("message", onMessage);
-          const d = event.data;
-          show(box, el("div", {class: "call"}, el("div", {class: "call-head"}, el("code", {}, "page on " + config.twinOrigin + " → " + d.path), " → ",
-              el("strong", {class: d.ok ? "ok" : "bad"}, d.status)), el("div", {class: "chips"}, el("span", {class: "chip"}, "round trip " + d.ms + " ms"))),
-            say(d.note));
-          resolve(door === "jwt" ? d.ok : !d.ok);
-        };
-        window.addEventListener("message", onMessage);
-        frame.contentWindow.postMessage({door, access: door === "jwt" ? state.access : null}, config.twinOrigin);
-      });
+    show(box, say("Loading the page on " + config.twinOrigin + "…", "muted"));
+    try { await twinFrame(); } catch (err) { show(box, unreachable()); return false; }
+    const d = await new Promise((resolve) => {
+      const onMessage = (event) => {
+        if (event.origin !== config.twinOrigin || !event.data || event.data.door !== door) return;
+        clearTimeout(timer); window.removeEventListener("message", onMessage);
+        resolve(event.data);
+      };
+      const timer = setTimeout(() => { window.removeEventListener("message", onMessage); resolve(null); }, ANSWER_WAIT_MS);
+      window.addEventListener("message", onMessage);
+      frame.contentWindow.postMessage({door, access: door === "jwt" ? state.access : null}, config.twinOrigin);
     });
+    if (!d) {
+      show(box, say("The page on " + config.twinOrigin + " did not answer within " + ANSWER_WAIT_MS / 1000 + " s. Press the button again to retry.", "warn"));
+      return false;
+    }
+    show(box, el("div", {class: "call"}, el("div", {class: "call-head"}, el("code", {}, "page on " + config.twinOrigin + " → " + d.path), " → ",
+        el("strong", {class: d.ok ? "ok" : "bad"}, d.status)), el("div", {class: "chips"}, el("span", {class: "chip"}, "round trip " + d.ms + " ms"))),
+      say(d.note));
+    return door === "jwt" ? d.ok : !d.ok;
   }
 
   // Build each step's buttons; a button's run returns true when its side of the step is done.
