@@ -78,9 +78,13 @@ STEPS: tuple[Step, ...] = (
          "Any script on the page can read localStorage. HttpOnly cookies are out of its reach."),
     Step("long-expiry", "Mistake: long expiry, no refresh", "Long expiry",
          "Mistake: long expiry without refresh.",
-         "A session's lifetime is the server's to shorten: delete the row.",
-         "The inspector reads a 30-day token and flags it.",
-         "A stolen long-lived token is valid for its whole life wherever there is no denylist."),
+         "A session lives as long as the server lets it: ending your other devices deletes their rows, and each "
+         "is dead at its next request.",
+         "Your own token as a careless issuer would mint it, valid for 30 days: the inspector flags it, and a "
+         "verifier with no denylist would accept it for the whole month.",
+         "A stolen long-lived token is valid for its whole life wherever there is no denylist. Token Lab issues "
+         "access tokens of minutes, refuses any that claims to live longer, and checks its denylist on every "
+         "request."),
     Step("sensitive-data", "Mistake: secrets in the payload", "Payload secrets",
          "Mistake: sensitive data in the payload.",
          "The session id says nothing: it is random.",

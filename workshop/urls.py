@@ -21,6 +21,7 @@ urlpatterns = [
     path("workshop/lab/progress/", lab.ProgressView.as_view(), name="lab-progress"),
     path("workshop/lab/moving-parts/", lab.MovingPartsView.as_view(), name="lab-moving-parts"),
     path("workshop/lab/token-sizes/", lab.TokenSizesView.as_view(), name="lab-token-sizes"),
+    path("workshop/lab/long-lived-token/", lab.LongLivedTokenView.as_view(), name="lab-long-lived-token"),
     path("workshop/lab/service-b-token/", lab.ServiceBTokenView.as_view(), name="lab-service-b-token"),
     # Token Lab's own profile resource, for the lab-key copy of a token: the same view, the same revocation check.
     path("workshop/lab/token-lab/profile/", lab.TokenLabProfileView.as_view(), name="lab-token-lab-profile"),

@@ -503,25 +503,41 @@
       }]],
     },
     "long-expiry": {
-      session: [["Log out every other device", async (box) => {
+      session: [["Log out your other devices", async (box) => {
         if (!needSession(box)) return false;
         const r = await call("POST", "/session/devices/revoke-others/", {csrfHeader: true});
         const doc = new DOMParser().parseFromString(r.text, "text/html");
         const message = doc.querySelector(".messages li");
+        const ended = message ? parseInt(message.textContent, 10) : NaN;
         const me = await probeSession(box);
-        show(box, line(r, message ? message.textContent : "Other sessions ended."), line(me, "This session is untouched."));
+        const lifetime = config.sessionLifetime >= 86400 ? Math.round(config.sessionLifetime / 86400) + " days" : Math.round(config.sessionLifetime / 60) + " minutes";
+        show(box, line(r, message ? message.textContent : "Your other sessions were ended."),
+          ended === 0 ? say("You had no other session to end. To see one end, log in as " + (state.username || "yourself") +
+            " in a private window, press this button again, and that window's next request is refused.", "muted") : "",
+          line(me, "This session is untouched."),
+          say("A session lives at most " + lifetime + " on this server (SESSION_COOKIE_AGE), and the server can end it sooner at any moment: " +
+            "it is a row, and deleting the row kills the cookie at its next request. There is no session to steal for a month against the server's will."));
         return me.ok;
       }]],
-      jwt: [["Inspect a stolen 30-day token", async (box) => {
-        const r = await call("POST", "/workshop/api/mistakes/long-expiry/");
-        if (r.status !== 200) { show(box, line(r)); return false; }
-        const claims = b64json(r.json.genuine.split(".")[1]);
-        const ins = await call("POST", "/workshop/api/inspect/", {body: {token: r.json.genuine}});
+      jwt: [["Make and inspect a 30-day copy of your token", async (box) => {
+        if (!needJwt(box)) return false;
+        const r = await call("POST", "/workshop/lab/long-lived-token/", {bearer: state.access});
+        if (r.status !== 200) { show(box, line(r, "Token Lab would not make the copy: log in again.")); return false; }
+        const copy = r.json, claims = b64json(copy.token.split(".")[1]);
+        const ins = await call("POST", "/workshop/api/inspect/", {body: {token: copy.token}});
         const findings = (ins.json && ins.json.findings || []).map((f) => el("li", {class: f.severity}, f.title + ": " + f.explanation));
-        show(box, line(r, "exp is " + Math.round((claims.exp - claims.iat) / 86400) + " days after iat. Naive verifier: " +
-          (r.json.naive.accepted ? "accepted" : "refused") + "; pinned verifier: " + (r.json.pinned.accepted ? "accepted" : "refused") + " — no denylist, so a stolen copy keeps working."),
-          el("ul", {class: "findings"}, ...findings));
-        return true;
+        const until = new Date(copy.expires_at).toLocaleString();
+        show(box, line(r, "Your own token's claims, with exp set " + Math.round((claims.exp - claims.iat) / 86400) +
+            " days after iat: what a careless issuer hands out. Same issuer (" + copy.issuer + ") and algorithm (" + copy.algorithm +
+            ") as this server; signed with a throwaway key (kid " + copy.kid + "), so it opens nothing here."),
+          line(ins, "What the inspector says about it:"), el("ul", {class: "findings"}, ...findings),
+          say(copy.careless.accepted
+            ? "A verifier that checks only the signature and exp, and keeps no denylist (service B's kind), accepts this token until " + until +
+              ". If it is stolen, logging out or changing your password changes nothing there for a month."
+            : "Even a careless verifier refused it: " + copy.careless.error, copy.careless.accepted ? "warn" : "muted"),
+          say("Token Lab never issues such a token, and would refuse one even signed with its own key: its verifier refuses an access token " +
+            "whose exp − iat exceeds the " + copy.tokenlab_policy_s + " s it issues, and asks its denylist on every request."));
+        return copy.careless.accepted;
       }]],
     },
     "sensitive-data": {

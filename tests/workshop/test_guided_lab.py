@@ -331,6 +331,44 @@ def test_moving_parts_count_both_doors_live(user):
     assert len(parts["jwt"]["checks"]) > len(parts["session"]["checks"])
 
 
+@pytest.mark.parametrize("algorithm", ["HS256", "EdDSA"])
+def test_the_long_expiry_copy_is_the_callers_token_from_this_server_living_30_days(user, settings, tmp_path,
+                                                                                   algorithm):
+    if algorithm != "HS256":
+        use_key(settings, tmp_path, algorithm)
+    door = JWTDoor(user.username, PASSWORD).login()
+    response = door.client.post("/workshop/lab/long-lived-token/", **door.auth_headers())
+    assert response.status_code == HTTPStatus.OK
+    assert response["Cache-Control"] == "no-store"
+    copy = response.json()
+    header, claims = jwt.get_unverified_header(copy["token"]), jwt.decode(copy["token"],
+                                                                           options={"verify_signature": False})
+    original = jwt.decode(door.access, options={"verify_signature": False})
+    # This server's algorithm and issuer, the caller's own claims; only exp differs, and the key is not Token Lab's.
+    assert (header["alg"], header["kid"], copy["algorithm"]) == (algorithm, "lab-careless-issuer", algorithm)
+    assert (claims["iss"], copy["issuer"]) == (settings.JWT_ISSUER, settings.JWT_ISSUER)
+    assert {k: v for k, v in claims.items() if k != "exp"} == {k: v for k, v in original.items() if k != "exp"}
+    assert claims["exp"] - math.ceil(claims["iat"]) == 30 * 86400 == copy["lifetime_s"]
+    assert copy["careless"] == {"accepted": True}
+    assert copy["tokenlab_policy_s"] == settings.ACCESS_TOKEN_LIFETIME
+    # It opens nothing: the JWT door refuses it.
+    refused = door.client.get("/jwt/api/profile/", HTTP_AUTHORIZATION=f"Bearer {copy['token']}")
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED
+    # The inspector flags its lifetime, and raises no algorithm warning: it is this server's algorithm.
+    findings = Client().post("/workshop/api/inspect/", {"token": copy["token"]},
+                             content_type="application/json").json()["findings"]
+    titles = [finding["title"] for finding in findings]
+    assert "Long-lived access token (30 days)" in titles
+    assert not [title for title in titles if title.startswith("Algorithm")]
+
+
+def test_the_long_expiry_copy_needs_a_live_access_token(user):
+    assert Client().post("/workshop/lab/long-lived-token/").status_code == HTTPStatus.UNAUTHORIZED
+    session = SessionDoor(user.username, PASSWORD).login()
+    assert session.client.post("/workshop/lab/long-lived-token/",
+                               **session.auth_headers(unsafe=True)).status_code == HTTPStatus.UNAUTHORIZED
+
+
 def test_token_sizes_sign_the_callers_claims_four_ways(user):
     door = JWTDoor(user.username, PASSWORD).login()
     sizes = door.client.post("/workshop/lab/token-sizes/", **door.auth_headers()).json()

@@ -27,6 +27,7 @@ from resources.api import ProfileView
 from sessions_demo.authentication import SessionAuthentication
 from workshop import progress
 from workshop.lab import STEPS
+from workshop.longexpiry import long_lived_copy
 from workshop.parts import moving_parts
 from workshop.serviceb import LabTokenAuthentication, published_jwks, service_b_call, service_b_token, uses_lab_key
 from workshop.sizes import token_sizes
@@ -51,7 +52,8 @@ def lab_page(request):
             "steps": [step.slug for step in STEPS], "algorithm": settings.JWT_ALGORITHM,
             "redis": bool(settings.REDIS_URL), "accessLifetime": settings.ACCESS_TOKEN_LIFETIME,
             "twinOrigin": request_twin_origin(request), "serviceBLabKey": uses_lab_key(),
-            "revocationEnabled": settings.REVOCATION_ENABLED,
+            "revocationEnabled": settings.REVOCATION_ENABLED, "sessionLifetime": settings.SESSION_COOKIE_AGE,
+            "issuer": settings.JWT_ISSUER,
         },
     })
 
@@ -168,6 +170,18 @@ class ServiceBTokenView(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request):
         return Response(service_b_token(access_token=_bearer(request)), headers={"Cache-Control": "no-store"})
+
+
+@extend_schema(exclude=True)
+class LongLivedTokenView(APIView):
+    """`POST` with the caller's live access token → its 30-day copy from a careless issuer (workshop.longexpiry)."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request):
+        return Response(long_lived_copy(access_token=_bearer(request)), headers={"Cache-Control": "no-store"})
 
 
 @extend_schema(exclude=True)
