@@ -28,6 +28,7 @@ from sessions_demo.authentication import SessionAuthentication
 from workshop import progress
 from workshop.lab import STEPS
 from workshop.longexpiry import long_lived_copy
+from workshop.measure import lab_served
 from workshop.parts import moving_parts
 from workshop.serviceb import LabTokenAuthentication, published_jwks, service_b_call, service_b_token, uses_lab_key
 from workshop.sizes import token_sizes
@@ -55,6 +56,7 @@ def lab_page(request):
             "revocationEnabled": settings.REVOCATION_ENABLED, "sessionLifetime": settings.SESSION_COOKIE_AGE,
             "issuer": settings.JWT_ISSUER,
         },
+        "measuring": lab_served(),
     })
 
 
