@@ -11,21 +11,21 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts import logins, services
-from accounts.models import AuthEvent, User, acting_admin
+from accounts.models import User, acting_admin
+from denylist.reasons import Reason
 
 
 @transaction.atomic
 def logins_end(*, chosen: Iterable[tuple[int, str]], admin: User) -> int:
-    """End each `(user id, public login id)` that is still live, recording a LOGIN_ENDED event naming `admin`;
-    return how many ended (a login that ended meanwhile, or is not that user's, is skipped)."""
+    """End each `(user id, public login id)` that is still live, as `admin` (`login_end` records the LOGIN_ENDED
+    event naming them); return how many ended (a login that ended meanwhile, or is not that user's, is skipped)."""
     chosen = sorted(set(chosen))
     users = get_user_model().objects.in_bulk({user_id for user_id, _login_id in chosen})
     ended = 0
     for user_id, login_id in chosen:
-        login = logins.login_end(user_id=user_id, login_id=login_id, reason="admin", by=admin)
+        login = logins.login_end(user_id=user_id, user=users.get(user_id), login_id=login_id, reason=Reason.ADMIN,
+                                 by=admin)
         if login is not None:
-            services.auth_event_record(kind=AuthEvent.Kind.LOGIN_ENDED, user=users.get(user_id), door="admin",
-                                       detail=f"{login.kind} login {login.id[:10]} ended by {admin.get_username()}")
             ended += 1
     return ended
 

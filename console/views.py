@@ -24,11 +24,8 @@ from accounts import logins, services
 from accounts.models import AuthEvent, acting_admin
 from console import selectors
 from console import services as console_services
+from denylist.reasons import Reason
 from httpkit.adminguard import NUL, query_has_nul
-from jwt_demo.logins import family_facts
-from jwt_demo.models import TokenFamily
-from sessions_demo.logins import session_facts
-from sessions_demo.models import DeviceSession
 
 VIEW = "accounts.view_user"
 CHANGE = "accounts.change_user"
@@ -54,11 +51,6 @@ def _user_or_404(user_id: str):
     if user is None:
         raise Http404("No such user.")
     return user
-
-
-def _record(*, kind: str, user, admin_user, detail: str) -> None:
-    services.auth_event_record(kind=kind, user=user, door="admin",
-                               detail=f"{detail} by {admin_user.get_username()}")
 
 
 # --- dashboard -----------------------------------------------------------------------------------------------
@@ -93,10 +85,10 @@ def _filtered(request, which: str):
     if query_has_nul(params):
         return None, {}, "A filter holds a character no value can contain; showing nothing."
     now = timezone.now()
-    rows = (selectors.live_sessions(now) if which == "sessions" else selectors.live_token_logins(now))
-    rows = rows.select_related("user")
+    source = logins.source(KINDS[which]["kind"])
+    rows = logins.live_rows(source, now=now).select_related("user")
     filters = {name: params.get(name, "").strip()[:300] for name in ("door", "ip", "device", "age", "user", "q")}
-    if filters["door"] and which == "tokens":
+    if filters["door"] and len(source.doors) > 1:  # a list of one door has no door to choose
         rows = rows.filter(door=filters["door"])
     if filters["ip"]:
         try:
@@ -133,7 +125,7 @@ def logins_view(request, which: str):
     rows, filters, error = _filtered(request, which)
     page = Paginator(rows if rows is not None else [], PER_PAGE).get_page(request.GET.get("page"))
     source = logins.source(spec["kind"])
-    facts = [session_facts(r) if which == "sessions" else family_facts(r) for r in page.object_list]
+    facts = [source.row_facts(r) for r in page.object_list]
     usernames = {r.user_id: r.user.get_username() for r in page.object_list}
     keep = request.GET.copy()
     keep.pop("page", None)
@@ -148,16 +140,16 @@ def logins_view(request, which: str):
 def _bulk_end(request, which: str):
     _require(request, CHANGE)
     ids = [i for i in request.POST.getlist("ids") if NUL not in i][:PER_PAGE]
-    chosen = []
+    found = []
     for login_id in dict.fromkeys(ids):
         parsed = logins.login_id_parse(login_id)
         if parsed is None or parsed[0].kind != KINDS[which]["kind"]:
             continue
-        row = _owner(which, parsed[1])
-        if row is not None:
-            login = logins.login_get(user_id=row.user_id, login_id=login_id)
-            if login is not None and login.state.is_live:
-                chosen.append((login, row.user))
+        login = logins.login_get(user_id=None, login_id=login_id)  # whoever's it is
+        if login is not None and login.state.is_live:
+            found.append(login)
+    owners = get_user_model().objects.in_bulk({login.user_id for login in found})
+    chosen = [(login, owners[login.user_id]) for login in found if login.user_id in owners]
     back = reverse(f"console:{which}")
     if not chosen:
         messages.warning(request, "Nothing to end: choose one or more live logins.")
@@ -173,13 +165,6 @@ def _bulk_end(request, which: str):
     ended = console_services.logins_end(chosen=[(user.pk, login.id) for login, user in chosen], admin=request.user)
     messages.success(request, f"{ended} login{'s' if ended != 1 else ''} ended.")
     return HttpResponseRedirect(back)
-
-
-def _owner(which: str, key: str):
-    """Return the live-list row (session or token family) of `key` with its user, or None."""
-    if which == "sessions":
-        return DeviceSession.objects.filter(digest=key, user__isnull=False).select_related("user").first()
-    return TokenFamily.objects.filter(pk=key).select_related("user").first()
 
 
 # --- one user ------------------------------------------------------------------------------------------------
@@ -213,13 +198,13 @@ def _user_action(request, user):
     if action in {"end_session", "revoke_family"}:
         login_id = {"end_session": "s-" + request.POST.get("session", ""),
                     "revoke_family": "t-" + request.POST.get("family", "")}[action]
-        ended = logins.login_end(user_id=user.pk, login_id=login_id, reason="admin", by=request.user)
+        ended = logins.login_end(user_id=user.pk, user=user, login_id=login_id, reason=Reason.ADMIN, by=request.user,
+                                 event_kind=AuthEvent.Kind.SESSION_REVOKED if action == "end_session"
+                                 else AuthEvent.Kind.LOGIN_ENDED)
         if ended is None:
             messages.warning(request, {"end_session": "No such session (it may have ended already).",
                                        "revoke_family": "No such login."}[action])
             return back
-        _record(kind=AuthEvent.Kind.SESSION_REVOKED if ended.kind == "session" else AuthEvent.Kind.LOGIN_ENDED,
-                user=user, admin_user=request.user, detail=f"{ended.kind} login {ended.id[:10]} ended")
         messages.success(request, "Session ended." if ended.kind == "session"
                          else "Every token of that login has been revoked.")
     elif action == "log_out_everywhere":
