@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from denylist.clock import ms_datetime
+from denylist.reasons import Reason
 from sessions_demo.backends.base import user_session_store
 from sessions_demo.models import DeviceSession, is_session_digest
 
@@ -15,7 +16,7 @@ def session_list(*, user_id: int) -> QuerySet[DeviceSession]:
     return user_session_store().user_sessions(user_id=user_id)
 
 
-def session_end(*, user_id: int, digest: str, reason: str = "revoked") -> bool:
+def session_end(*, user_id: int, digest: str, reason: str = Reason.REVOKED) -> bool:
     """End one of the user's sessions by its public digest; False when the user has no such session."""
     if not is_session_digest(digest):
         return False
@@ -27,7 +28,7 @@ def session_end(*, user_id: int, digest: str, reason: str = "revoked") -> bool:
     return True
 
 
-def session_end_all(*, user_id: int, except_key: str | None = None, reason: str = "revoked") -> int:
+def session_end_all(*, user_id: int, except_key: str | None = None, reason: str = Reason.REVOKED) -> int:
     """End every session of the user but `except_key`; return how many ended."""
     store = user_session_store()
     # Every row of the user, expired ones included: ending all must leave nothing that could be presented.

@@ -1,5 +1,6 @@
-"""One vocabulary of why a credential ended (denylist.reasons): what the triggers, the drop-in and the services
-write is a Reason, each reason has its two wordings, and the spelling the drop-in once wrote still reads."""
+"""One vocabulary of why a credential ended (denylist.reasons): what the triggers, the drop-in, the doors and the
+account services write is a Reason, each reason has its two wordings, and the spelling the drop-in once wrote
+still reads."""
 
 import importlib
 
@@ -7,11 +8,19 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from accounts import logins
+from accounts import services as accounts
+from accounts.models import LoginEnd
 from denylist import revocation, triggers
 from denylist.models import Revocation
 from denylist.reasons import Reason, reason_words
 from denylist.simplejwt.services import user_logout_all
 from denylist.users import credentials_ended_by
+from jwt_demo.models import TokenFamily
+from sessions_demo.models import DeviceSession
+from tests.support.doors import JWTDoor, SessionDoor
+from tests.support.flows import log_out, refresh
+from tests.support.suite import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +86,36 @@ def test_the_migration_rewrites_the_former_spelling(user, other_user):
 ])
 def test_one_rule_says_which_writes_end_credentials(before, after, rehash, reason):
     assert credentials_ended_by(*before, *after, rehash=rehash) is reason
+
+
+def test_every_end_through_both_doors_is_recorded_in_the_vocabulary(user, other_user, admin_user):
+    """Whatever wrote it — a door's logout, reuse detection, a devices page, an administrator, an account change,
+    a trigger — every reason stored in the store, the history of ends and the token logins is a Reason."""
+    log_out(JWTDoor(user.username, PASSWORD).login())
+    reused = JWTDoor(user.username, PASSWORD).login()
+    first = reused.refresh
+    refresh(reused)
+    reused.client.post("/jwt/token/refresh/", {"refresh": first}, content_type="application/json")
+    JWTDoor(user.username, PASSWORD).login()
+    logins.login_end(user_id=user.pk, login_id=f"t-{TokenFamily.objects.filter(revoked_at=None).get().pk}",
+                     reason=Reason.ADMIN, by=admin_user)
+    SessionDoor(user.username, PASSWORD).login()
+    logins.login_end(user_id=user.pk, login_id=f"s-{DeviceSession.objects.get(user=user).digest}",
+                     reason=Reason.USER)
+    SessionDoor(user.username, PASSWORD).login()
+    accounts.user_log_out_everywhere(user=user)
+    user.set_password("another long passphrase 2026")
+    user.save()
+    accounts.user_suspend(user=user)
+    SessionDoor(other_user.username, PASSWORD).login()
+    other_user.delete()
+    stored = {
+        "store": set(Revocation.objects.values_list("reason", flat=True)),
+        "history": set(LoginEnd.objects.values_list("reason", flat=True)),
+        "token logins": set(TokenFamily.objects.values_list("revoked_reason", flat=True)),
+    }
+    assert stored["history"] == {"admin", "user", "logout_everywhere", "password_changed", "suspended", "deleted"}
+    assert {"logout", "reuse", "admin"} <= stored["token logins"]
+    for where, reasons in stored.items():
+        # "" is the session trigger's entry for a row deleted without a reason (denylist: "none was given").
+        assert all(Reason.parse(reason) is not None for reason in reasons - {""}), (where, reasons)
