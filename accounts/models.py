@@ -308,10 +308,11 @@ class AuthEvent(models.Model):
 class LoginEnd(models.Model):
     """The record of one end: every login of a user from before `cutoff` (`login` blank), or one login.
 
-    Written where the end happens (`credentials_end`, which every path goes through, and `accounts.logins`), so
-    that a page can tell when, why and — for an administrator's action — by whom a login ended. The revocation
-    store stays the truth of *whether* a credential works; this is the history it does not keep (a user's
-    cut-off entry holds only the latest instant and reason).
+    Written where the end happens (`credentials_end`, which every path goes through, and
+    `accounts.logins.login_end`), so that a page can tell when, why and — for an administrator's action — by whom
+    a login ended. The revocation store stays the truth of *whether* a credential works; this is the history it
+    does not keep (a user's cut-off entry holds only the latest instant and reason). `reason` is a
+    `denylist.reasons.Reason`.
     """
 
     user_id = models.BigIntegerField(db_index=True, help_text="Not a foreign key: the record outlives the account.")

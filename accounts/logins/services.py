@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.logins.selectors import login_get
 from accounts.logins.sources import Login, login_id_parse
 from accounts.logins.state import ENDED, LoginState
-from accounts.models import AuthEvent, LoginEnd, User
+from accounts.models import AuthEvent, LoginEnd, User, current_admin
 from accounts.services import auth_event_record
 
 
@@ -19,7 +19,8 @@ def login_end(*, user_id: int, login_id: object, reason: str, by: User | None = 
     """End the user's live login `login_id` at once; return it, now ended (`current` tells whether it was the
     one `request` came with), or None when the user has no such live login.
 
-    `reason` is a `denylist.reasons.Reason`; `by` the administrator acting. The end is recorded twice, here and
+    `reason` is a `denylist.reasons.Reason`; `by` the administrator acting (default: the one `acting_admin`
+    names). The end is recorded twice, here and
     nowhere else: in the history of ends (`LoginEnd`, which pages read for when, why and by whom) and as an auth
     event of `event_kind` — LOGIN_ENDED, or SESSION_REVOKED where a page has always filed a session's end so —
     made through `door` (default: "admin" for an administrator, else the login's own door) from `ip`. `user` is
@@ -29,6 +30,7 @@ def login_end(*, user_id: int, login_id: object, reason: str, by: User | None = 
     if login is None or not login.state.is_live:
         return None
     source, key = login_id_parse(login_id)
+    by = by if by is not None else current_admin()
     with transaction.atomic():
         if not source.end(user_id=user_id, key=key, reason=reason):
             return None
