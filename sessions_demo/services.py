@@ -1,7 +1,10 @@
 """Listing and ending a user's sessions (devices)."""
 
+from django.db import transaction
 from django.db.models import QuerySet
 
+from accounts.models import AuthEvent
+from accounts.services import auth_event_record
 from denylist.clock import ms_datetime
 from denylist.reasons import Reason
 from sessions_demo.backends.base import user_session_store
@@ -36,6 +39,16 @@ def session_end_all(*, user_id: int, except_key: str | None = None, reason: str 
                 .values_list("session_key", flat=True))
     store.end_sessions(keys, user_id=user_id, reason=reason)
     return len(keys)
+
+
+def sessions_end_others(*, user, except_key: str | None, ip: str | None = None) -> int:
+    """End every session of `user` but `except_key` (the devices page's "end all the others") and record it as one
+    SESSION_REVOKED event through the session door; return how many ended."""
+    with transaction.atomic():
+        ended = session_end_all(user_id=user.pk, except_key=except_key)
+        auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=user, door="session", ip=ip,
+                          detail=f"{ended} other sessions")
+    return ended
 
 
 def session_start_set(*, session_key: str, at_ms: int) -> None:

@@ -145,9 +145,8 @@ def device_revoke_view(request, login_id: str):
 @login_required
 @csrf_protect
 def devices_revoke_others_view(request):
-    ended = services.session_end_all(user_id=request.user.pk, except_key=request.session.session_key)
-    accounts.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=request.user, door="session",
-                               ip=client_ip(request), detail=f"{ended} other sessions")
+    ended = services.sessions_end_others(user=request.user, except_key=request.session.session_key,
+                                         ip=client_ip(request))
     messages.success(request, f"{ended} other session{'s' if ended != 1 else ''} ended. This session and your JWTs "
                               "were not touched: use log out everywhere to end those too.")
     return redirect("/session/devices/")
