@@ -1,6 +1,7 @@
 """What the console reads: live logins across users, one user's logins and events, the dashboard's numbers.
 
-Every state comes from accounts.logins.
+Every state comes from accounts.logins, whose door sources list the logins: nothing here knows which door a login
+came through.
 """
 
 from dataclasses import dataclass
@@ -16,11 +17,8 @@ from redis.exceptions import RedisError
 
 from accounts import logins
 from accounts.devices import device_name
-from accounts.logins import cut_off_q
 from accounts.models import AuthEvent, LoginEnd, User
 from denylist import revocation
-from jwt_demo.models import TokenFamily
-from sessions_demo.models import DeviceSession
 
 DOORS = ["session", "jwt", "hybrid", "admin"]
 CHARTED_EVENTS = [
@@ -35,19 +33,25 @@ TOP = 10
 REDIS_SCAN_LIMIT = 200_000
 
 
-def live_sessions(now: datetime | None = None) -> QuerySet[DeviceSession]:
-    """Sessions of a user that are live by accounts.logins' rule: not expired, not behind the user's cut-off."""
-    now = now or timezone.now()
-    return (DeviceSession.objects.filter(user__isnull=False, expire_date__gt=now)
-            .exclude(cut_off_q(created="created", user="user_id")))
+def live_sessions(now: datetime | None = None) -> QuerySet:
+    """Session rows that are live by accounts.logins' rule: not expired, not behind the user's cut-off."""
+    return logins.live_rows(logins.source("session"), now=now)
 
 
-def live_token_logins(now: datetime | None = None) -> QuerySet[TokenFamily]:
+def live_token_logins(now: datetime | None = None) -> QuerySet:
     """Token families that are live by accounts.logins' rule: not revoked, not past their absolute end, not
     behind the user's cut-off."""
-    now = now or timezone.now()
-    return (TokenFamily.objects.filter(revoked_at__isnull=True, absolute_expires_at__gt=now)
-            .exclude(cut_off_q(created="created", user="user_id")))
+    return logins.live_rows(logins.source("token"), now=now)
+
+
+def live_counts(now: datetime | None = None) -> dict[str, int]:
+    """Return how many logins are live on each door ({"session": 3, "jwt": 5, "hybrid": 0}), every door listed."""
+    counts: dict[str, int] = {}
+    for source in logins.sources():
+        counts.update(dict.fromkeys(source.doors, 0))
+        for row in logins.live_rows(source, now=now).values("door").annotate(n=Count("pk")).order_by():
+            counts[row["door"]] = row["n"]
+    return counts
 
 
 # --- one user ------------------------------------------------------------------------------------------------
@@ -210,13 +214,10 @@ def failing_most(*, since: datetime) -> dict:
 def dashboard(now: datetime | None = None) -> dict:
     """Every number of the console's dashboard, read now."""
     now = now or timezone.now()
-    tokens = dict.fromkeys(["jwt", "hybrid"], 0)
-    for row in live_token_logins(now).values("door").annotate(n=Count("id")):
-        tokens[row["door"]] = row["n"]
     database = revocation.entry_counts()
     return {
         "now": now,
-        "live": {"session": live_sessions(now).count(), **tokens},
+        "live": live_counts(now),
         "revocations": database,
         "redis_copy": redis_copy(now),
         "events_hour": event_counts(since=now - timedelta(hours=1)),

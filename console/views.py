@@ -28,10 +28,6 @@ from console import services as console_services
 from console.actions import CHANGE, USER_ACTIONS, VIEW, Refused, login_described
 from httpkit.adminguard import NUL, query_has_nul
 from httpkit.network import client_ip, user_agent
-from jwt_demo.logins import family_facts
-from jwt_demo.models import TokenFamily
-from sessions_demo.logins import session_facts
-from sessions_demo.models import DeviceSession
 
 PER_PAGE = 50
 AGES = {"1h": ("Last hour", timedelta(hours=1)), "24h": ("Last 24 hours", timedelta(hours=24)),
@@ -89,10 +85,10 @@ def _filtered(request, which: str):
     if query_has_nul(params):
         return None, {}, "A filter holds a character no value can contain; showing nothing."
     now = timezone.now()
-    rows = (selectors.live_sessions(now) if which == "sessions" else selectors.live_token_logins(now))
-    rows = rows.select_related("user")
+    source = logins.source(KINDS[which]["kind"])
+    rows = logins.live_rows(source, now=now).select_related("user")
     filters = {name: params.get(name, "").strip()[:300] for name in ("door", "ip", "device", "age", "user", "q")}
-    if filters["door"] and which == "tokens":
+    if filters["door"] and len(source.doors) > 1:  # a list of one door has no door to choose
         rows = rows.filter(door=filters["door"])
     if filters["ip"]:
         try:
@@ -129,7 +125,7 @@ def logins_view(request, which: str):
     rows, filters, error = _filtered(request, which)
     page = Paginator(rows if rows is not None else [], PER_PAGE).get_page(request.GET.get("page"))
     source = logins.source(spec["kind"])
-    facts = [session_facts(r) if which == "sessions" else family_facts(r) for r in page.object_list]
+    facts = [source.row_facts(r) for r in page.object_list]
     usernames = {r.user_id: r.user.get_username() for r in page.object_list}
     keep = request.GET.copy()
     keep.pop("page", None)
@@ -144,16 +140,16 @@ def logins_view(request, which: str):
 def _bulk_end(request, which: str):
     _require(request, CHANGE)
     ids = [i for i in request.POST.getlist("ids") if NUL not in i][:PER_PAGE]
-    chosen = []
+    found = []
     for login_id in dict.fromkeys(ids):
         parsed = logins.login_id_parse(login_id)
         if parsed is None or parsed[0].kind != KINDS[which]["kind"]:
             continue
-        row = _owner(which, parsed[1])
-        if row is not None:
-            login = logins.login_get(user_id=row.user_id, login_id=login_id)
-            if login is not None and login.state.is_live:
-                chosen.append((login, row.user))
+        login = logins.login_get(user_id=None, login_id=login_id)  # whoever's it is
+        if login is not None and login.state.is_live:
+            found.append(login)
+    owners = get_user_model().objects.in_bulk({login.user_id for login in found})
+    chosen = [(login, owners[login.user_id]) for login in found if login.user_id in owners]
     back = _list_url(request, which)
     if not chosen:
         messages.warning(request, "Nothing to end: choose one or more live logins.")
@@ -179,13 +175,6 @@ def _list_url(request, which: str) -> str:
     keep.pop("page", None)
     query = keep.urlencode() if not query_has_nul(keep) else ""
     return reverse(f"console:{which}") + (f"?{query}" if query else "")
-
-
-def _owner(which: str, key: str):
-    """Return the live-list row (session or token family) of `key` with its user, or None."""
-    if which == "sessions":
-        return DeviceSession.objects.filter(digest=key, user__isnull=False).select_related("user").first()
-    return TokenFamily.objects.filter(pk=key).select_related("user").first()
 
 
 # --- one user ------------------------------------------------------------------------------------------------

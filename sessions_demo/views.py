@@ -19,6 +19,7 @@ from accounts import services as accounts
 from accounts.admission import LoginRefused
 from accounts.models import AuthEvent
 from accounts.throttling import LoginThrottled
+from denylist.reasons import Reason
 from httpkit.network import client_ip, user_agent
 from httpkit.refusals import refusal_page_apply, refusal_page_text
 from sessions_demo import services
@@ -126,12 +127,13 @@ def device_revoke_view(request, login_id: str):
     # The devices page links a session by its bare digest and a token login by its public id ("t-<family>");
     # "s-<digest>", the public id of a session, is taken too.
     public_id = f"s-{login_id}" if is_session_digest(login_id) else login_id
-    ended = logins.login_end(user_id=request.user.pk, login_id=public_id, reason="user", request=request)
+    # The devices page files a session's end as SESSION_REVOKED, the session door's own event (its login page reads
+    # those to explain an end), and a token login's as LOGIN_ENDED.
+    kind = AuthEvent.Kind.SESSION_REVOKED if public_id.startswith("s-") else AuthEvent.Kind.LOGIN_ENDED
+    ended = logins.login_end(user_id=request.user.pk, user=request.user, login_id=public_id, reason=Reason.USER,
+                             request=request, door="session", ip=client_ip(request), event_kind=kind)
     if ended is None:
         raise Http404("No such session.")
-    accounts.auth_event_record(
-        kind=AuthEvent.Kind.SESSION_REVOKED if ended.kind == "session" else AuthEvent.Kind.LOGIN_ENDED,
-        user=request.user, door="session", ip=client_ip(request), detail=f"{ended.kind} login {ended.id[:10]}")
     if ended.current:
         logout(request)
         return redirect("/session/login/")
@@ -143,9 +145,8 @@ def device_revoke_view(request, login_id: str):
 @login_required
 @csrf_protect
 def devices_revoke_others_view(request):
-    ended = services.session_end_all(user_id=request.user.pk, except_key=request.session.session_key)
-    accounts.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=request.user, door="session",
-                               ip=client_ip(request), detail=f"{ended} other sessions")
+    ended = services.sessions_end_others(user=request.user, except_key=request.session.session_key,
+                                         ip=client_ip(request))
     messages.success(request, f"{ended} other session{'s' if ended != 1 else ''} ended. This session and your JWTs "
                               "were not touched: use log out everywhere to end those too.")
     return redirect("/session/devices/")
