@@ -18,6 +18,7 @@ from accounts import logins
 from accounts.models import AuthEvent, User, acting_from
 from console import services as console_services
 from console import views
+from denylist.reasons import reason_words
 from httpkit.adminguard import StrictInputAdminMixin
 from httpkit.network import client_ip, user_agent
 from jwt_demo.logins import family_facts
@@ -188,7 +189,7 @@ class EndReasonFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         reasons = (TokenFamily.objects.exclude(revoked_reason="").order_by("revoked_reason")
                    .values_list("revoked_reason", flat=True).distinct())
-        return [(reason, logins.REASONS.get(reason, reason)) for reason in reasons]
+        return [(reason, reason_words(reason)) for reason in reasons]
 
     def queryset(self, request, queryset):
         return queryset.filter(revoked_reason=self.value()) if self.value() else queryset
