@@ -19,6 +19,7 @@ from accounts import logins
 from accounts.devices import device_name
 from accounts.models import AuthEvent, LoginEnd, User
 from denylist import revocation
+from denylist.reasons import Reason
 
 DOORS = ["session", "jwt", "hybrid", "admin"]
 CHARTED_EVENTS = [
@@ -124,7 +125,7 @@ def user_logins(user: User, now: datetime | None = None) -> UserLogins:
     # A session the user logged out of leaves its logout event (with the device and address it came from).
     for event in AuthEvent.objects.filter(user=user, kind=AuthEvent.Kind.LOGOUT, door="session",
                                           created__gte=since):
-        why = logins.LoginState(logins.ENDED, event.created, "logout").why
+        why = logins.LoginState(logins.ENDED, event.created, Reason.LOGOUT).why
         ended.append(EndedLogin(event.created, "session", "session", "session", _ended(why),
                                 device=device_name(event.user_agent) if event.user_agent else "", ip=event.ip))
     ended.sort(key=lambda line: line.at, reverse=True)

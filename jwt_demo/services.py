@@ -16,6 +16,7 @@ from accounts.models import AuthEvent
 from accounts.services import auth_event_record, user_authenticate
 from denylist import clock, revocation, rotation
 from denylist.entries import Query
+from denylist.reasons import Reason
 from denylist.simplejwt.claims import api_settings
 from jwt_demo import tokens
 from jwt_demo.families import (
@@ -200,9 +201,9 @@ def token_logout(*, claims: Claims, refresh: str | None = None) -> None:
         if refresh_claims is not None and refresh_claims.user_id == claims.user_id:
             families.add(refresh_claims.family)
     for family in TokenFamily.objects.filter(pk__in=families, user_id=claims.user_id):
-        token_family_end(family=family, reason="logout")
+        token_family_end(family=family, reason=Reason.LOGOUT)
     # The access token itself, even if its family row is gone (e.g. purged): revoke by jti too.
-    revocation.revoke_token(jti=claims.jti, expires_at=claims.expires_at, user_id=claims.user_id, reason="logout")
+    revocation.revoke_token(jti=claims.jti, expires_at=claims.expires_at, user_id=claims.user_id, reason=Reason.LOGOUT)
 
 
 def refresh_token_logout(*, refresh: object, door: str = "hybrid", ip: str | None = None,
@@ -221,7 +222,7 @@ def refresh_token_logout(*, refresh: object, door: str = "hybrid", ip: str | Non
     if family is None:
         return None
     with transaction.atomic():
-        token_family_end(family=family, reason="logout")
+        token_family_end(family=family, reason=Reason.LOGOUT)
         auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=family.user, door=door, ip=ip, user_agent=user_agent)
     return family
 
