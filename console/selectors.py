@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from accounts.logins import cut_off_q
 from accounts.models import AuthEvent
 from denylist import revocation
+from httpkit.redis_primary import primary_status
 from jwt_demo.models import TokenFamily
 from sessions_demo.models import DeviceSession
 
@@ -54,7 +55,8 @@ def redis_copy(now: datetime | None = None) -> RedisCopy:
 
 
 def health() -> dict:
-    """Return {"database": ..., "redis": ...}: "ok", "unavailable" or (Redis) "disabled"."""
+    """Return {"database": ..., "redis": ...}: "ok", "unavailable" or (Redis) "disabled"; with sentinels also
+    "redis_primary": {"address", "role", "run_id"} of the primary in use, or None while none answers."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -70,7 +72,13 @@ def health() -> dict:
         redis = "ok"
     except RedisError:
         redis = "unavailable"
-    return {"database": database, "redis": redis}
+    if not settings.REDIS_SENTINELS:
+        return {"database": database, "redis": redis}
+    try:
+        primary = primary_status()
+    except RedisError:
+        primary = None
+    return {"database": database, "redis": redis, "redis_primary": primary}
 
 
 def event_counts(*, since: datetime) -> dict:

@@ -33,6 +33,15 @@ also pushes every unsynced row and grants the lease dated from before that read,
 Residual risk, by design: a rollback is noticed at the next renewal, so a copy rolled back while its old lease
 still runs can miss entries for at most one lease period. Redis persistence (`appendfsync always`) and `WAIT`
 on replicas close that window; the lease length bounds it.
+
+A lease is the word of the one server that granted it, so it never travels (docs/architecture.md, "Failover"):
+the script writes `!lease` and `!warming` on the primary only — `redis.set_repl(REPL_NONE)`, neither to replicas
+nor to the append-only file — and every grant deletes them on the replicas. Entries and `!server` replicate as
+usual. A replica promoted by Sentinel therefore holds the entries it received and no lease: its first check asks
+the database and rebuilds the copy from scratch, so a promoted replica that missed the last revocations is never
+trusted on its old primary's lease. The one way a lease reaches a replica is a full resynchronisation (the
+primary's snapshot carries its memory): that copy is complete as of the snapshot, and its lease is never renewed
+there, so it lapses when the primary's did.
 """
 
 import logging
@@ -86,6 +95,17 @@ end
 local function server()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
 end
+-- The lease and the rebuild mark are this server's own word: replicas (and the append-only file) never get them,
+-- and each grant deletes the field on the replicas, so a promoted replica or a restart starts with no lease.
+local function local_only(field, value)
+  redis.set_repl(redis.REPL_REPLICA)
+  redis.call('HDEL', h, field)
+  if value then
+    redis.set_repl(redis.REPL_NONE)
+    redis.call('HSET', h, field, value)
+  end
+  redis.set_repl(redis.REPL_ALL)
+end
 if mode == 'purge' then
   local n = 0
   for i = 4, #ARGV, 2 do
@@ -101,20 +121,21 @@ local function marked()
   return mark and string.match(mark, '^[^:]*') == token
 end
 if mode == 'begin' then
-  redis.call('HSET', h, '!warming', token .. ':0')
+  local_only('!warming', token .. ':0')
   return 1
 elseif mode == 'step' then
   if not marked() then return 0 end
-  redis.call('HSET', h, '!warming', token .. ':' .. lease)
+  local_only('!warming', token .. ':' .. lease)
   return 1
 elseif mode == 'warm' then
   if not marked() then return 0 end
-  redis.call('HDEL', h, '!warming')
-  redis.call('HSET', h, '!server', server(), '!lease', lease)
+  local_only('!warming', nil)
+  redis.call('HSET', h, '!server', server())
+  local_only('!lease', lease)
   return 1
 elseif mode == 'renew' then
   if redis.call('HEXISTS', h, '!lease') == 1 and redis.call('HGET', h, '!server') == server() then
-    redis.call('HSET', h, '!lease', lease)
+    local_only('!lease', lease)
     return 1
   end
 end
