@@ -67,11 +67,14 @@ class RedisServer:
 
     binary = shutil.which("redis-server")
 
-    def __init__(self, directory: Path, port_range: tuple[int, int] = (18200, 18249)):
+    def __init__(self, directory: Path, port_range: tuple[int, int] = (18200, 18249), *,
+                 replica_of: "RedisServer | None" = None):
         self.directory = directory
         self.port = free_port(*port_range)
         self.process: subprocess.Popen | None = None
         self.paused = False
+        # A replica starts by copying `replica_of` (a full resynchronisation) and then follows its writes.
+        self.replica_of = replica_of
 
     @property
     def url(self) -> str:
@@ -82,15 +85,47 @@ class RedisServer:
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=timeout, socket_connect_timeout=timeout)
 
     def start(self) -> "RedisServer":
+        # A configuration file of its own (empty: the options follow on the command line), which Sentinel
+        # rewrites when it promotes or reconfigures the server (CONFIG REWRITE).
+        config = self.directory / f"redis-{self.port}.conf"
+        config.touch()
+        replication = ["--replicaof", "127.0.0.1", str(self.replica_of.port)] if self.replica_of else []
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory), "--dbfilename", "dump.rdb", "--daemonize", "no", "--logfile", ""],
+            [self.binary, str(config), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory), "--dbfilename", "dump.rdb", "--daemonize", "no",
+             "--logfile", "", *replication],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         probe = self.client(timeout=0.2)
         wait_until(lambda: self._answers(probe), timeout=10, what=f"redis-server on port {self.port} starting")
         probe.close()
+        if self.replica_of:
+            self.wait_in_sync()
         return self
+
+    def wait_in_sync(self, timeout: float = 10) -> None:
+        """Wait until this replica is linked to its primary and has applied everything the primary wrote."""
+        with self.client() as mine, self.replica_of.client() as theirs:
+            def caught_up() -> bool:
+                info = mine.info("replication")
+                return (info.get("master_link_status") == "up"
+                        and info["slave_repl_offset"] >= theirs.info("replication")["master_repl_offset"])
+            wait_until(caught_up, timeout=timeout, what=f"replica on port {self.port} catching up")
+
+    def hold_replication(self) -> None:
+        """Stop applying the primary's writes while staying its replica in every other respect (the link stays
+        up, Sentinel still sees a healthy replica): `CLIENT PAUSE WRITE` holds the replication stream, and a
+        promotion (`REPLICAOF NO ONE`) drops what was held — a replica promoted while missing the last writes."""
+        with self.client() as client:
+            client.execute_command("CLIENT", "PAUSE", 60_000, "WRITE")
+
+    def release(self) -> None:
+        with self.client() as client:
+            client.execute_command("CLIENT", "UNPAUSE")
+
+    def role(self) -> str:
+        with self.client() as client:
+            return client.execute_command("ROLE")[0].decode()
 
     @staticmethod
     def _answers(client: redis.Redis) -> bool:
@@ -135,6 +170,95 @@ class RedisServer:
     def resume(self) -> None:
         os.kill(self.process.pid, signal.SIGCONT)
         self.paused = False
+
+
+class SentinelServer(RedisServer):
+    """A private Redis Sentinel watching `master` under `name`, with short timings so that a failover takes
+    seconds: the primary is deemed down after `down_after_ms` without an answer."""
+
+    def __init__(self, directory: Path, *, master: RedisServer, name: str = "tokenlab", quorum: int = 2,
+                 down_after_ms: int = 1000, failover_timeout_ms: int = 10_000,
+                 port_range: tuple[int, int] = (18200, 18249)):
+        super().__init__(directory, port_range)
+        self.master, self.name, self.quorum = master, name, quorum
+        self.down_after_ms, self.failover_timeout_ms = down_after_ms, failover_timeout_ms
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> "SentinelServer":
+        config = self.directory / f"sentinel-{self.port}.conf"
+        config.write_text("\n".join([
+            f"port {self.port}", "bind 127.0.0.1", f"dir {self.directory}", "logfile \"\"",
+            f"sentinel monitor {self.name} 127.0.0.1 {self.master.port} {self.quorum}",
+            f"sentinel down-after-milliseconds {self.name} {self.down_after_ms}",
+            f"sentinel failover-timeout {self.name} {self.failover_timeout_ms}",
+            f"sentinel parallel-syncs {self.name} 1", "",
+        ]))
+        self.process = subprocess.Popen([self.binary, str(config), "--sentinel"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        probe = self.client(timeout=0.2)
+        wait_until(lambda: self._answers(probe), timeout=10, what=f"redis-sentinel on port {self.port} starting")
+        probe.close()
+        return self
+
+    def primary_port(self) -> int | None:
+        """The port of the primary this sentinel names now, or None when it does not answer."""
+        try:
+            with self.client(timeout=0.5) as client:
+                return int(client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.name)[1])
+        except (redis.RedisError, TypeError):
+            return None
+
+    def knows(self, *, sentinels: int, replicas: int) -> bool:
+        """Whether this sentinel has discovered `sentinels` other sentinels and `replicas` healthy replicas."""
+        with self.client(timeout=0.5) as client:
+            others = client.execute_command("SENTINEL", "SENTINELS", self.name)
+            found = client.execute_command("SENTINEL", "REPLICAS", self.name)
+        healthy = [r for r in found if b"s_down" not in dict(zip(r[::2], r[1::2], strict=True))[b"flags"]]
+        return len(others) >= sentinels and len(healthy) >= replicas
+
+
+class RedisFailoverGroup:
+    """A primary, one replica and three sentinels on loopback, each in its own directory, stopped by pid."""
+
+    def __init__(self, directory: Path, *, name: str = "tokenlab"):
+        self.directory, self.name = directory, name
+        self.primary: RedisServer | None = None
+        self.replica: RedisServer | None = None
+        self.sentinels: list[SentinelServer] = []
+
+    def _dir(self, name: str) -> Path:
+        path = self.directory / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def start(self) -> "RedisFailoverGroup":
+        self.primary = RedisServer(self._dir("primary")).start()
+        self.replica = RedisServer(self._dir("replica"), replica_of=self.primary).start()
+        for i in range(3):
+            self.sentinels.append(SentinelServer(self._dir(f"sentinel-{i}"), master=self.primary,
+                                                 name=self.name).start())
+        # A failover needs a majority of sentinels that know one another and the replica.
+        wait_until(lambda: all(s.knows(sentinels=2, replicas=1) for s in self.sentinels), timeout=30,
+                   what="the sentinels discovering one another and the replica")
+        return self
+
+    @property
+    def sentinel_addresses(self) -> str:
+        """REDIS_SENTINELS for Token Lab: comma-separated host:port."""
+        return ",".join(s.address for s in self.sentinels)
+
+    def promoted(self) -> bool:
+        """Whether every sentinel names the replica as the primary and the replica answers as one."""
+        return (all(s.primary_port() == self.replica.port for s in self.sentinels)
+                and self.replica.role() == "master")
+
+    def stop(self) -> None:
+        for server in [*self.sentinels, self.replica, self.primary]:
+            if server is not None:
+                server.stop()
 
 
 def require_redis_binary() -> None:
