@@ -70,6 +70,7 @@ class RedisServer:
     def __init__(self, directory: Path, port_range: tuple[int, int] = (18200, 18249), *,
                  replica_of: "RedisServer | None" = None):
         self.directory = directory
+        self.port_range = port_range
         self.port = free_port(*port_range)
         self.process: subprocess.Popen | None = None
         self.paused = False
@@ -85,23 +86,40 @@ class RedisServer:
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=timeout, socket_connect_timeout=timeout)
 
     def start(self) -> "RedisServer":
-        # A configuration file of its own (empty: the options follow on the command line), which Sentinel
-        # rewrites when it promotes or reconfigures the server (CONFIG REWRITE).
-        config = self.directory / f"redis-{self.port}.conf"
-        config.touch()
-        replication = ["--replicaof", "127.0.0.1", str(self.replica_of.port)] if self.replica_of else []
-        self.process = subprocess.Popen(
-            [self.binary, str(config), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory), "--dbfilename", "dump.rdb", "--daemonize", "no",
-             "--logfile", "", *replication],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        probe = self.client(timeout=0.2)
-        wait_until(lambda: self._answers(probe), timeout=10, what=f"redis-server on port {self.port} starting")
-        probe.close()
+        def command() -> list[str]:
+            # A configuration file of its own (empty: the options follow on the command line), which Sentinel
+            # rewrites when it promotes or reconfigures the server (CONFIG REWRITE).
+            config = self.directory / f"redis-{self.port}.conf"
+            config.touch()
+            replication = ["--replicaof", "127.0.0.1", str(self.replica_of.port)] if self.replica_of else []
+            return [self.binary, str(config), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--dir", str(self.directory), "--dbfilename", "dump.rdb",
+                    "--daemonize", "no", "--logfile", "", *replication]
+
+        self._launch(command)
         if self.replica_of:
             self.wait_in_sync()
         return self
+
+    def _launch(self, command) -> None:
+        """Start `command()` and wait until *our* process answers on the port. Another test process may have
+        taken the port between our probe and our bind: then our server exits, and we try the next free port
+        (a ping alone could be answered by that other server)."""
+        for _attempt in range(5):
+            self.process = subprocess.Popen(command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            probe = self.client(timeout=0.2)
+            try:
+                wait_until(lambda probe=probe: self.process.poll() is not None or self._answers(probe), timeout=10,
+                           what=f"redis-server on port {self.port} starting")
+                if self.process.poll() is None and probe.info("server")["process_id"] == self.process.pid:
+                    return
+            finally:
+                probe.close()
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait(timeout=5)
+            self.port = free_port(*self.port_range)
+        raise RuntimeError("no port could be bound for a private redis-server")
 
     def wait_in_sync(self, timeout: float = 10) -> None:
         """Wait until this replica is linked to its primary and has applied everything the primary wrote."""
@@ -112,16 +130,13 @@ class RedisServer:
                         and info["slave_repl_offset"] >= theirs.info("replication")["master_repl_offset"])
             wait_until(caught_up, timeout=timeout, what=f"replica on port {self.port} catching up")
 
-    def hold_replication(self) -> None:
-        """Stop applying the primary's writes while staying its replica in every other respect (the link stays
-        up, Sentinel still sees a healthy replica): `CLIENT PAUSE WRITE` holds the replication stream, and a
-        promotion (`REPLICAOF NO ONE`) drops what was held — a replica promoted while missing the last writes."""
+    def hold_replication(self, milliseconds: int) -> None:
+        """Stop applying the primary's writes for `milliseconds` (`CLIENT PAUSE WRITE` holds the replication
+        stream; reads and pings still answer). Should the primary die meanwhile, what was held is dropped with the
+        link: the replica, promoted next, misses the last writes. Keep it shorter than Sentinel's
+        down-after-milliseconds: the pause also holds Sentinel's hello messages to the replica."""
         with self.client() as client:
-            client.execute_command("CLIENT", "PAUSE", 60_000, "WRITE")
-
-    def release(self) -> None:
-        with self.client() as client:
-            client.execute_command("CLIENT", "UNPAUSE")
+            client.execute_command("CLIENT", "PAUSE", milliseconds, "WRITE")
 
     def role(self) -> str:
         with self.client() as client:
@@ -188,6 +203,10 @@ class SentinelServer(RedisServer):
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> "SentinelServer":
+        self._launch(lambda: [self.binary, str(self._config()), "--sentinel"])
+        return self
+
+    def _config(self) -> Path:
         config = self.directory / f"sentinel-{self.port}.conf"
         config.write_text("\n".join([
             f"port {self.port}", "bind 127.0.0.1", f"dir {self.directory}", "logfile \"\"",
@@ -196,12 +215,7 @@ class SentinelServer(RedisServer):
             f"sentinel failover-timeout {self.name} {self.failover_timeout_ms}",
             f"sentinel parallel-syncs {self.name} 1", "",
         ]))
-        self.process = subprocess.Popen([self.binary, str(config), "--sentinel"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        probe = self.client(timeout=0.2)
-        wait_until(lambda: self._answers(probe), timeout=10, what=f"redis-sentinel on port {self.port} starting")
-        probe.close()
-        return self
+        return config
 
     def primary_port(self) -> int | None:
         """The port of the primary this sentinel names now, or None when it does not answer."""
@@ -214,17 +228,16 @@ class SentinelServer(RedisServer):
     def knows(self, *, sentinels: int, replicas: int) -> bool:
         """Whether this sentinel has discovered `sentinels` other sentinels and `replicas` healthy replicas."""
         with self.client(timeout=0.5) as client:
-            others = client.execute_command("SENTINEL", "SENTINELS", self.name)
-            found = client.execute_command("SENTINEL", "REPLICAS", self.name)
-        healthy = [r for r in found if b"s_down" not in dict(zip(r[::2], r[1::2], strict=True))[b"flags"]]
+            others = client.sentinel_sentinels(self.name)
+            healthy = [r for r in client.sentinel_slaves(self.name) if not r["is_sdown"]]
         return len(others) >= sentinels and len(healthy) >= replicas
 
 
 class RedisFailoverGroup:
     """A primary, one replica and three sentinels on loopback, each in its own directory, stopped by pid."""
 
-    def __init__(self, directory: Path, *, name: str = "tokenlab"):
-        self.directory, self.name = directory, name
+    def __init__(self, directory: Path, *, name: str = "tokenlab", down_after_ms: int = 1000):
+        self.directory, self.name, self.down_after_ms = directory, name, down_after_ms
         self.primary: RedisServer | None = None
         self.replica: RedisServer | None = None
         self.sentinels: list[SentinelServer] = []
@@ -238,8 +251,8 @@ class RedisFailoverGroup:
         self.primary = RedisServer(self._dir("primary")).start()
         self.replica = RedisServer(self._dir("replica"), replica_of=self.primary).start()
         for i in range(3):
-            self.sentinels.append(SentinelServer(self._dir(f"sentinel-{i}"), master=self.primary,
-                                                 name=self.name).start())
+            self.sentinels.append(SentinelServer(self._dir(f"sentinel-{i}"), master=self.primary, name=self.name,
+                                                 down_after_ms=self.down_after_ms).start())
         # A failover needs a majority of sentinels that know one another and the replica.
         wait_until(lambda: all(s.knows(sentinels=2, replicas=1) for s in self.sentinels), timeout=30,
                    what="the sentinels discovering one another and the replica")
@@ -293,9 +306,12 @@ def _forget_pools(url: str) -> None:
 
 
 class AppServer:
-    """One Token Lab server process (gunicorn, one worker) with production settings and the given environment."""
+    """One Token Lab server process (gunicorn, one worker unless told) with production settings and the given
+    environment."""
 
-    def __init__(self, *, env: Mapping[str, str], log: Path, port_range: tuple[int, int] = (18250, 18299)):
+    def __init__(self, *, env: Mapping[str, str], log: Path, port_range: tuple[int, int] = (18250, 18299),
+                 workers: int = 1):
+        self.workers = workers
         self.port = free_port(*port_range, reserve=True)
         self.env = env
         self.log = log
@@ -309,8 +325,8 @@ class AppServer:
         gunicorn = str(Path(python).with_name("gunicorn"))
         self._log_file = self.log.open("wb")
         self.process = subprocess.Popen(
-            [gunicorn, "config.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{self.port}", "--timeout", "30",
-             "--graceful-timeout", "2"],
+            [gunicorn, "config.wsgi", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+             "--timeout", "30", "--graceful-timeout", "2"],
             cwd=cwd, env={**os.environ, **self.env}, stdout=self._log_file, stderr=subprocess.STDOUT,
         )
         return self
