@@ -7,6 +7,7 @@ import pytest
 from redis.sentinel import SentinelConnectionPool
 
 from denylist import revocation
+from httpkit.redis_primary import primary_address, primary_client
 from tests.support.doors import JWTDoor
 from tests.support.flows import assert_refused, log_out
 from tests.support.processes import RedisServer, SentinelServer, _forget_pools, require_redis_binary
@@ -88,3 +89,24 @@ def test_the_revocation_copy_lives_on_the_primary_the_sentinels_give(sentinel_re
         assert_refused(door, door.get("notes/"))
         assert entries() > before
         assert inspector.hget("tokenlab:revocations", "!server") == inspector.info("server")["run_id"].encode()
+
+
+def test_a_client_of_its_own_finds_the_primary_through_the_sentinels(sentinel_redis):
+    """The bench's own clients (its long administrative commands) go where the cache goes."""
+    client = primary_client(socket_timeout=2, socket_connect_timeout=2)
+    try:
+        assert client.info("server")["process_id"] == sentinel_redis.process.pid
+        assert primary_address(client) == f"127.0.0.1:{sentinel_redis.port}"
+    finally:
+        client.close()
+
+
+def test_without_sentinels_a_client_of_its_own_goes_to_redis_url(settings, redis_server):
+    settings.REDIS_SENTINELS = []
+    settings.REDIS_URL = redis_server.url
+    client = primary_client(socket_timeout=2, socket_connect_timeout=2)
+    try:
+        assert client.info("server")["process_id"] == redis_server.process.pid
+        assert primary_address(client) == f"127.0.0.1:{redis_server.port}"
+    finally:
+        client.close()
