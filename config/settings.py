@@ -1,7 +1,8 @@
 """Django settings for Token Lab: one module, every knob read from the environment.
 
 Embedded mode (the default on a laptop): SQLite in the project folder, no Redis. Production / scale-out mode:
-`DATABASE_URL` points at PostgreSQL and `REDIS_URL` at Redis, shared by every gunicorn worker and host.
+`DATABASE_URL` points at PostgreSQL and `REDIS_URL` at Redis (or `REDIS_SENTINELS` at the sentinels that name its
+current primary), shared by every gunicorn worker and host.
 Secrets have development defaults only when DEBUG is on; otherwise a missing one stops the process.
 """
 
