@@ -7,10 +7,16 @@ before the logout. Its first check asks the database and rebuilds the copy: the 
 once, on both doors, and the replica's copy is then vouched for under its own identity.
 """
 
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
 import pytest
 
+from denylist import revocation
+from denylist.backends.db import DatabaseRevocationBackend
+from denylist.backends.redis import LEASE_FIELD, WARMING_FIELD, RedisRevocationBackend
+from denylist.entries import Entry, Query
+from denylist.models import Revocation
 from tests.support.doors import DOORS
 from tests.support.fixtures import own_redis_caches
 from tests.support.flows import assert_refused, log_out
@@ -94,3 +100,36 @@ def test_a_replica_never_receives_the_lease_of_a_renewal(primary_and_replica, se
         assert int(on_primary.hget(KEY, "!lease")) > int(first)
         replica.wait_in_sync()
         assert on_replica.hget(KEY, "!lease") is None
+
+
+@pytest.mark.django_db
+def test_a_rebuild_mark_copied_from_another_server_is_never_continued(primary_and_replica, settings, monkeypatch):
+    """A full resynchronisation copies the primary's memory, a rebuild's mark included. A replica promoted with it
+    may lack rows behind the mark's cursor: it starts the rebuild over rather than trust the old one's progress."""
+    primary, replica = primary_and_replica
+    settings.CACHES = own_redis_caches(primary, socket_timeout=10)
+    settings.REVOCATION_BACKEND = "denylist.backends.redis.RedisRevocationBackend"
+    monkeypatch.setattr(RedisRevocationBackend, "rebuild_chunk", 3)
+    expires = datetime.now(tz=UTC) + timedelta(days=1)
+    DatabaseRevocationBackend().revoke([Entry("j", f"jti-{n:02d}", expires) for n in range(10)])
+    revocation.get_backend().is_revoked(Query(jti="x"))  # the first chunk of a rebuild on the primary
+    replica.wait_in_sync()
+    with primary.client() as on_primary, replica.client() as on_replica:
+        mark = on_primary.hget(KEY, WARMING_FIELD)
+        assert mark.endswith(b"." + on_primary.info("server")["run_id"].encode() + b":" + str(
+            Revocation.objects.order_by("pk").values_list("pk", flat=True)[2]).encode())
+        assert on_replica.hget(KEY, WARMING_FIELD) is None  # the mark does not replicate...
+        on_replica.replicaof("NO", "ONE")
+        on_replica.hset(KEY, WARMING_FIELD, mark)  # ...but a full resynchronisation would copy it
+        on_replica.hdel(KEY, "j:jti-00")  # and this replica missed a row behind its cursor
+
+        settings.CACHES = own_redis_caches(replica, socket_timeout=10)  # promoted
+        backend = revocation.get_backend()
+        for _ in range(6):
+            assert backend.is_revoked(Query(jti="jti-00")) is True  # from the database while there is no lease
+            if on_replica.hexists(KEY, LEASE_FIELD):
+                break
+        assert on_replica.hexists(KEY, LEASE_FIELD)
+        assert {f.decode() for f in on_replica.hkeys(KEY) if not f.startswith(b"!")} == {
+            f"j:jti-{n:02d}" for n in range(10)}
+        assert backend.is_revoked(Query(jti="jti-00")) is True  # and from the leased copy
