@@ -248,11 +248,15 @@ class RedisFailoverGroup:
         return path
 
     def start(self) -> "RedisFailoverGroup":
-        self.primary = RedisServer(self._dir("primary")).start()
-        self.replica = RedisServer(self._dir("replica"), replica_of=self.primary).start()
+        # Each server is recorded before it starts, so that stop() also stops one whose start failed half-way.
+        self.primary = RedisServer(self._dir("primary"))
+        self.primary.start()
+        self.replica = RedisServer(self._dir("replica"), replica_of=self.primary)
+        self.replica.start()
         for i in range(3):
             self.sentinels.append(SentinelServer(self._dir(f"sentinel-{i}"), master=self.primary, name=self.name,
-                                                 down_after_ms=self.down_after_ms).start())
+                                                 down_after_ms=self.down_after_ms))
+            self.sentinels[-1].start()
         # A failover needs a majority of sentinels that know one another and the replica.
         wait_until(lambda: all(s.knows(sentinels=2, replicas=1) for s in self.sentinels), timeout=30,
                    what="the sentinels discovering one another and the replica")
