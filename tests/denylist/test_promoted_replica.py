@@ -31,14 +31,18 @@ def primary_and_replica(tmp_path):
     require_redis_binary()
     (tmp_path / "primary").mkdir()
     (tmp_path / "replica").mkdir()
-    primary = RedisServer(tmp_path / "primary").start()
-    replica = RedisServer(tmp_path / "replica", replica_of=primary).start()
-    for server in (primary, replica):
-        _forget_pools(server.url)
-    yield primary, replica
-    for server in (replica, primary):
-        server.stop()
-        _forget_pools(server.url)
+    primary = RedisServer(tmp_path / "primary")
+    replica = RedisServer(tmp_path / "replica", replica_of=primary)
+    try:
+        primary.start()
+        replica.start()
+        for server in (primary, replica):
+            _forget_pools(server.url)
+        yield primary, replica
+    finally:
+        for server in (replica, primary):
+            server.stop()
+            _forget_pools(server.url)
 
 
 def use(settings, server: RedisServer) -> None:

@@ -24,7 +24,12 @@ def sentinel_redis(settings, tmp_path):
     for name in ("primary", "sentinel"):
         (tmp_path / name).mkdir()
     primary = RedisServer(tmp_path / "primary").start()
-    sentinel = SentinelServer(tmp_path / "sentinel", master=primary, quorum=1).start()
+    sentinel = SentinelServer(tmp_path / "sentinel", master=primary, quorum=1)
+    try:
+        sentinel.start()
+    except Exception:
+        primary.stop()
+        raise
     settings.REDIS_SENTINELS = [("127.0.0.1", sentinel.port)]
     settings.REDIS_SENTINEL_MASTER = "tokenlab"
     settings.REDIS_URL = LOCATION
