@@ -15,8 +15,6 @@ import statistics
 import threading
 import time
 
-import redis
-from django.conf import settings
 from django.db import connections
 from django.test import override_settings
 
@@ -26,6 +24,7 @@ from bench.measure import Samples, percentile, run_slice
 from bench.transport import InProcessTransport
 from bench.variants import BASELINE, BY_KEY, REVOCATION_REDIS, SESSION_CACHED_DB
 from denylist import revocation, seeding
+from httpkit.redis_primary import primary_client
 
 SIZES = (100, 10_000, 1_000_000)
 CLIENTS = (1, 2, 4, 8, 16)
@@ -42,7 +41,7 @@ _BOTH_DOORS = {"SESSION_ENGINE": SESSION_CACHED_DB, "REVOCATION_BACKEND": REVOCA
 
 def admin_client():
     """Return a Redis client of the run's own, for the slow administrative commands of this section."""
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=60, socket_connect_timeout=5)
+    return primary_client(socket_timeout=60, socket_connect_timeout=5)
 
 
 def seed(*, start: int, stop: int, client, key: str) -> float:

@@ -20,6 +20,7 @@ from accounts.devices import device_name
 from accounts.models import AuthEvent, LoginEnd, User
 from denylist import revocation
 from denylist.reasons import Reason
+from httpkit.redis_primary import primary_status
 
 DOORS = ["session", "jwt", "hybrid", "admin"]
 CHARTED_EVENTS = [
@@ -157,7 +158,8 @@ def redis_copy(now: datetime | None = None) -> RedisCopy:
 
 
 def health() -> dict:
-    """Return {"database": ..., "redis": ...}: "ok", "unavailable" or (Redis) "disabled"."""
+    """Return {"database": ..., "redis": ...}: "ok", "unavailable" or (Redis) "disabled"; with sentinels also
+    "redis_primary": {"address", "role", "run_id"} of the primary in use, or None while none answers."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -173,7 +175,13 @@ def health() -> dict:
         redis = "ok"
     except RedisError:
         redis = "unavailable"
-    return {"database": database, "redis": redis}
+    if not settings.REDIS_SENTINELS:
+        return {"database": database, "redis": redis}
+    try:
+        primary = primary_status()
+    except RedisError:
+        primary = None
+    return {"database": database, "redis": redis, "redis_primary": primary}
 
 
 def event_counts(*, since: datetime) -> dict:

@@ -33,6 +33,16 @@ also pushes every unsynced row and grants the lease dated from before that read,
 Residual risk, by design: a rollback is noticed at the next renewal, so a copy rolled back while its old lease
 still runs can miss entries for at most one lease period. Redis persistence (`appendfsync always`) and `WAIT`
 on replicas close that window; the lease length bounds it.
+
+A lease is the word of the one server that granted it, so it never travels (docs/architecture.md, "Redis failover"):
+the script writes `!lease` and `!warming` on the primary only — `redis.set_repl(REPL_NONE)`, neither to replicas
+nor to the append-only file — and every grant deletes them on the replicas. Entries and `!server` replicate as
+usual. A replica promoted by Sentinel therefore holds the entries it received and no lease: its first check asks
+the database and rebuilds the copy from scratch, so a promoted replica that missed the last revocations is never
+trusted on its old primary's lease. The one way a lease reaches a replica is a full resynchronisation (the
+primary's snapshot carries its memory): that copy is complete as of the snapshot, and its lease is never renewed
+there, so it lapses when the primary's did. A rebuild's mark is tied to the server too (it names its run id): a
+replica promoted with a mark copied from its old primary starts the rebuild over instead of continuing it.
 """
 
 import logging
@@ -62,7 +72,8 @@ WARMING_FIELD = "!warming"
 # value pairs. Entries are merged, never overwritten backwards: a USER value is "cutoff:expires" and every other
 # value is "expires"; each number only moves forward. Then, by mode:
 #   ""       nothing more;
-#   "begin"  mark a rebuild in progress with `token` (before the rebuild reads the database), copied up to pk 0;
+#   "begin"  mark a rebuild in progress with `token` and this server's run id (before the rebuild reads the
+#            database), copied up to pk 0;
 #   "step"   record that the rebuild marked with `token` has copied every row up to pk `lease` (the mark survived);
 #   "warm"   finish that rebuild: grant the lease and record the server, but only if the mark survived;
 #   "renew"  grant the lease only if the copy is still the one the last rebuild made on this very server;
@@ -86,6 +97,17 @@ end
 local function server()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
 end
+-- The lease and the rebuild mark are this server's own word: replicas (and the append-only file) never get them,
+-- and each grant deletes the field on the replicas, so a promoted replica or a restart starts with no lease.
+local function local_only(field, value)
+  redis.set_repl(redis.REPL_REPLICA)
+  redis.call('HDEL', h, field)
+  if value then
+    redis.set_repl(redis.REPL_NONE)
+    redis.call('HSET', h, field, value)
+  end
+  redis.set_repl(redis.REPL_ALL)
+end
 if mode == 'purge' then
   local n = 0
   for i = 4, #ARGV, 2 do
@@ -96,25 +118,37 @@ end
 for i = 4, #ARGV, 2 do
   redis.call('HSET', h, ARGV[i], merge(redis.call('HGET', h, ARGV[i]), ARGV[i + 1]))
 end
+-- A rebuild's mark is "<token>.<run_id>:<last pk copied>": the rebuild marked with `token`, on this server. Return
+-- the part before ':' when it is ours; drop a mark made on another server (a full resynchronisation copies one to a
+-- replica, which may then be promoted while missing rows behind its cursor), so that the next rebuild starts over.
 local function marked()
   local mark = redis.call('HGET', h, '!warming')
-  return mark and string.match(mark, '^[^:]*') == token
+  if not mark then return nil end
+  local prefix, mine = string.match(mark, '^[^:]*'), '.' .. server()
+  if string.sub(prefix, -#mine) ~= mine then
+    local_only('!warming', nil)
+    return nil
+  end
+  if prefix == token or prefix == token .. mine then return prefix end
+  return nil
 end
 if mode == 'begin' then
-  redis.call('HSET', h, '!warming', token .. ':0')
+  local_only('!warming', token .. '.' .. server() .. ':0')
   return 1
 elseif mode == 'step' then
-  if not marked() then return 0 end
-  redis.call('HSET', h, '!warming', token .. ':' .. lease)
+  local prefix = marked()
+  if not prefix then return 0 end
+  local_only('!warming', prefix .. ':' .. lease)
   return 1
 elseif mode == 'warm' then
   if not marked() then return 0 end
-  redis.call('HDEL', h, '!warming')
-  redis.call('HSET', h, '!server', server(), '!lease', lease)
+  local_only('!warming', nil)
+  redis.call('HSET', h, '!server', server())
+  local_only('!lease', lease)
   return 1
 elseif mode == 'renew' then
   if redis.call('HEXISTS', h, '!lease') == 1 and redis.call('HGET', h, '!server') == server() then
-    redis.call('HSET', h, '!lease', lease)
+    local_only('!lease', lease)
     return 1
   end
 end
