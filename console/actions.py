@@ -96,7 +96,7 @@ USER_ACTIONS: dict[str, UserAction] = {
         confirm="End this session of {username}?", consequence=ENDS_ONE,
         describe=login_described),
     "revoke_family": UserAction(
-        CHANGE, _login_end, target=_live_login("family", "t", "No such login (it may have ended already)."),
+        CHANGE, _login_end, target=_live_login("family", "t", "No such login."),
         confirm="Revoke this token login of {username}?",
         consequence="Its access and refresh tokens stop working on their next request, on every server; the "
                     "user's other sessions and tokens keep working. This cannot be undone: the user signs in again.",
