@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DEBUG ?= 1
 
-.PHONY: run test install install-dev upstream lint check serve bench clean
+.PHONY: run reset test install install-dev upstream lint check serve bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,25 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Run Token Lab on http://$(HOST):$(PORT) in embedded mode (SQLite file, no Redis), with demo users.
-run: install
+## `.venv/bin/python manage.py ...` in any terminal of this checkout runs as `make run` does (development mode):
+## manage.py reads this file; gunicorn (`make serve`) never does. Gitignored; `make clean` removes it.
+LOCAL_ENV := .tokenlab-local.env
+$(LOCAL_ENV):
+	printf '%s\n' '# Written by `make run`: manage.py in this checkout runs in development mode, as `make run` does.' \
+		'# Only manage.py reads this file (variables set in the environment win); gunicorn never does.' \
+		'DEBUG=1' > $@
+
+## Run Token Lab on http://$(HOST):$(PORT) in embedded mode (SQLite file, no Redis), with demo users. The demo
+## accounts are created once: a restart keeps their passwords, sessions and tokens.
+run: install $(LOCAL_ENV)
 	$(PY) manage.py migrate --verbosity 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## Start the demo accounts over: published passwords again, active, their sessions and tokens ended.
+reset: install $(LOCAL_ENV)
+	$(PY) manage.py migrate --verbosity 0
+	$(PY) manage.py seed_demo --reset
 
 ## The upstream suites the tests run against Token Lab's classes (Django's session tests, simplejwt's tests), from
 ## the sdists of the pinned versions, into .upstream/ (never committed). Quick once done.
@@ -51,4 +65,4 @@ bench: install
 	$(PY) manage.py authbench
 
 clean:
-	rm -rf $(VENV) tokenlab.sqlite3*
+	rm -rf $(VENV) tokenlab.sqlite3* $(LOCAL_ENV)

@@ -25,6 +25,9 @@ class Samples:
     latencies: list[float] = field(default_factory=list)  # seconds, one per timed request
     slices: list[tuple[int, float]] = field(default_factory=list)  # (requests, wall seconds) per slice
     cpu: list[float] = field(default_factory=list)  # CPU seconds of this process per request, one per slice
+    # Per interleaved round: {round number: (req/s, CPU seconds per request or None)}. The variants' slices of one
+    # round ran seconds apart, so the ratio of two of them is what a drifting neighbour disturbs least.
+    by_round: dict[int, tuple[float, float | None]] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -34,21 +37,34 @@ class Samples:
         if requests and seconds > 0:
             self.slices.append((requests, seconds))
 
+    def mark_round(self, number: int, slices_before: int) -> None:
+        """Remember the rate (and CPU per request) of the slice round `number` added, if it added one."""
+        if len(self.slices) > slices_before:
+            requests, seconds = self.slices[-1]
+            cpu = self.cpu[-1] if len(self.cpu) == len(self.slices) else None
+            self.by_round[number] = (requests / seconds, cpu)
+
     def summary(self) -> dict:
         """Return throughput (req/s) and latency percentiles (ms); None values when nothing was timed.
 
         `throughput_rps` is the median of the slices' rates: a burst of noise from a neighbour spoils a slice or
         two, not the variant. `throughput_rps_total` is all requests over all timed seconds; `slice_rps` lists
-        every slice's rate, so the spread is there to see. In-process, `cpu_us_per_request` is the median over
-        slices of this process's CPU time per request: what a busy neighbour cannot inflate (it leaves out the
-        database's and Redis's own work, and time spent waiting for them).
+        every slice's rate, so the spread is there to see; `round_rps` and `round_cpu_us` give them by interleaved
+        round (None for a round that timed nothing), which the report divides round by round by the baseline's.
+        In-process, `cpu_us_per_request` is the median over slices of this process's CPU time per request: what a
+        busy neighbour cannot inflate (it leaves out the database's and Redis's own work, and time spent waiting
+        for them).
         """
         if not self.latencies or not self.slices:
             return {"requests": 0, "throughput_rps": None, "latency_ms": None}
         ordered = sorted(self.latencies)
         rates = [requests / seconds for requests, seconds in self.slices]
         cpu = {"cpu_us_per_request": round(statistics.median(self.cpu) * 1e6, 1)} if self.cpu else {}
+        rounds = range(max(self.by_round) + 1) if self.by_round else range(0)
         return cpu | {
+            "round_rps": [round(self.by_round[n][0], 2) if n in self.by_round else None for n in rounds],
+            "round_cpu_us": [round(self.by_round[n][1] * 1e6, 2) if n in self.by_round and self.by_round[n][1]
+                             else None for n in rounds],
             "requests": len(ordered),
             "throughput_rps": round(statistics.median(rates), 2),
             "throughput_rps_total": round(sum(r for r, _s in self.slices) / sum(s for _r, s in self.slices), 2),

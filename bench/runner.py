@@ -26,6 +26,12 @@ from denylist import revocation
 from jwt_demo.tokens import ACCESS, codec, new_id
 
 WARMUP_REQUESTS = 3
+# The default run: 15 timed seconds per variant in 30 rounds of half a second, after one warm-up round. Measured on
+# a 2-core machine shared with other busy processes (load average 6-9), embedded: two runs in a row, about 130 s
+# each, ranked every pair of variants more than 10% apart alike, their CPU x within 0.011 of each other; at the
+# former 3 s in 10 rounds the two session stores swapped places between runs.
+DEFAULT_DURATION = 15.0
+DEFAULT_ROUNDS = 30
 COUNT_REQUESTS_OVER_HTTP = 20  # in-process requests that count queries and commands when timing over HTTP
 
 
@@ -34,9 +40,9 @@ class Options:
     """How long and how a run measures. `duration` and `requests` bound each variant's timed requests (whichever
     comes first), split evenly over `rounds`; `requests=None` means time alone bounds them."""
 
-    duration: float = 3.0
+    duration: float = DEFAULT_DURATION
     requests: int | None = None
-    rounds: int = 10
+    rounds: int = DEFAULT_ROUNDS
     logins: int = 3
     http: bool = False
     workers: int = 2
@@ -216,14 +222,27 @@ class Run:
             self.progress(f"logging in over HTTP: {state.variant.label}")
             self._login(state, transports[self._profile_key(state.variant)], account)
 
+    def _warmup_round(self) -> None:
+        """Run every variant for one slice that is not kept: the first slices after start-up run on cold caches
+        (code paths, the database's pages, connections) and would pull the first round's ratios down."""
+        seconds = self.options.duration / self.options.rounds
+        budget = None if self.options.requests is None else max(1, self.options.requests // self.options.rounds)
+        for state in self.active:
+            self.progress(f"warm-up round · {state.variant.label}", detail=True)
+            with override_settings(**state.variant.profile):
+                run_slice(state.transport, state.variant.path, state.credential, Samples(), seconds=seconds,
+                          max_requests=budget, concurrency=self.options.concurrency if self.options.http else 1)
+
     def _rounds(self) -> None:
         rounds = self.options.rounds
+        self._warmup_round()
         for number in range(rounds):
             active = self.active
             shift = number % len(active)
             for state in active[shift:] + active[:shift]:
                 budget = _split(self.options.requests, rounds, number)
                 seconds = self.options.duration / rounds
+                slices_before = len(state.samples.slices)
                 with override_settings(**state.variant.profile):
                     if self.options.http:
                         run_slice(state.transport, state.variant.path, state.credential, state.samples,
@@ -236,6 +255,7 @@ class Run:
                             run_slice(state.transport, state.variant.path, state.credential, state.samples,
                                       seconds=seconds, max_requests=budget, meter=meter)
                         state.counts += meter.done[1:]
+                state.samples.mark_round(number, slices_before)
                 self.progress(f"round {number + 1}/{rounds} · {state.variant.label} · "
                               f"{state.samples.requests} requests", detail=True)
             self.progress(f"round {number + 1}/{rounds} done · "

@@ -7,6 +7,28 @@ def _num(value, digits: int = 2, suffix: str = "") -> str:
     return f"{value:.{digits}f}{suffix}"
 
 
+def _with_spread(value, spread: dict | None) -> str:
+    """A ratio and the middle half of its per-round values: `0.74 (0.70-0.78)`."""
+    if value is None:
+        return "-"
+    if not spread or spread["rounds"] < 2:
+        return _num(value)
+    return f"{_num(value)} ({_num(spread['p25'])}-{_num(spread['p75'])})"
+
+
+def _wrap(text: str, width: int = 118, indent: str = "  ") -> list[str]:
+    """Break a long line at spaces (its own leading spaces kept), continuation lines indented."""
+    lead = text[:len(text) - len(text.lstrip(" "))]
+    lines, line = [], lead
+    for word in text.lstrip(" ").split(" "):
+        if line.strip() and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = f"{line} {word}" if line.strip() else line + word
+    return [*lines, line]
+
+
 def _columns(rows: list[list[str]], right: set[int]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
@@ -14,8 +36,8 @@ def _columns(rows: list[list[str]], right: set[int]) -> list[str]:
 
 
 def variants_table(report: dict) -> list[str]:
-    header = ["variant", "req/s x", "CPU x", "p50 x", "p95 x", "p99 x", "DB q/req", "auth q", "Redis cmd/req",
-              "Redis RT", "cred B", "request B", "revocation delay"]
+    header = ["variant", "req/s x (spread)", "CPU x (spread)", "p50 x", "p95 x", "p99 x", "DB q/req", "auth q",
+              "Redis cmd/req", "Redis RT", "cred B", "request B", "revocation delay"]
     rows = [header]
     skipped = []
     for row in report["variants"]:
@@ -23,8 +45,10 @@ def variants_table(report: dict) -> list[str]:
             skipped.append(f"  {row['label']}: {row['skipped']}")
             continue
         ratios, db, redis = row["ratios"], row["db_queries"], row["redis"]
+        spreads = row.get("spread") or {}
         rows.append([
-            row["label"], _num(ratios["throughput"]), _num(ratios.get("cpu_throughput")), _num(ratios["p50"]),
+            row["label"], _with_spread(ratios["throughput"], spreads.get("throughput")),
+            _with_spread(ratios.get("cpu_throughput"), spreads.get("cpu_throughput")), _num(ratios["p50"]),
             _num(ratios["p95"]),
             _num(ratios["p99"]), str(db["per_request"]), f"{db['auth']:+d}", str(redis["commands_per_request"]),
             str(redis["round_trips_per_request"]),
@@ -38,8 +62,33 @@ def variants_table(report: dict) -> list[str]:
     lines.append(f"baseline, absolute (this machine, this run): {base['throughput_rps']:.1f} req/s, "
                  f"p50 {latency['p50']:.3f} ms, p95 {latency['p95']:.3f} ms, p99 {latency['p99']:.3f} ms, "
                  f"{base['requests']} requests")
+    lines += ranking_lines(report)
     if skipped:
         lines += ["", "not measured:", *skipped]
+    return lines
+
+
+def ranking_lines(report: dict) -> list[str]:
+    """The variants by req/s x, with `>` between two told apart and `≈` between two that cannot be."""
+    ranked = report.get("ranking") or []
+    if len(ranked) < 2:
+        return []
+    rounds = report["parameters"]["rounds"]
+    measure = {"cpu_throughput": "CPU x", "throughput": "req/s x"}[report.get("ranked_by") or "throughput"]
+    chain = ranked[0]["label"] + f" {_num(ranked[0]['ratio'])}"
+    for before, entry in zip(ranked, ranked[1:], strict=False):
+        chain += f" {'>' if before['apart_from_next'] else '≈'} {entry['label']} {_num(entry['ratio'])}"
+    why = (" — in-process the ranking uses CPU x, which a busy neighbour barely moves, unlike req/s x"
+           if measure == "CPU x" else "")
+    lines = ["", *_wrap(f"ranking by {measure} over {rounds} rounds (>: faster in at least 3 rounds of 4; ≈: cannot "
+                        f"be told apart){why}: {chain}")]
+    labels = {row["key"]: row["label"] for row in report["variants"]}
+    pairs = report.get("indistinguishable") or []
+    if pairs:
+        lines += _wrap(f"cannot be told apart on {measure} in this run (neither was faster in 3 rounds of 4): "
+                       + "; ".join(f"{labels[a]} and {labels[b]}" for a, b in pairs))
+    else:
+        lines.append("every two variants are told apart in this run (one was faster in at least 3 rounds of 4)")
     return lines
 
 
@@ -65,27 +114,68 @@ def doors_table(report: dict) -> list[str]:
     if not doors:
         return []
     where = "Redis" if doors["on_redis"] else "the database (no Redis in this run)"
-    rows = [[f"Token Lab's two doors, on {where}", "req/s x", "CPU x", "p50 x", "p99 x", "Redis RT", "auth q",
-             "revoked after"]]
+    rows = [[f"Token Lab's two doors, on {where}", "req/s x (spread)", "CPU x", "p50 x", "p99 x", "Redis RT",
+             "auth q", "revocation delay"]]
     for door in ("session", "jwt"):
         d = doors[door]
-        rows.append([d["label"], _num(d["throughput_ratio"]), _num(d.get("cpu_throughput_ratio")),
-                     _num(d["p50_ratio"]), _num(d["p99_ratio"]),
+        delay = d["revocation_accepted_after"]
+        rows.append([d["label"], _with_spread(d["throughput_ratio"], d.get("throughput_spread")),
+                     _num(d.get("cpu_throughput_ratio")), _num(d["p50_ratio"]), _num(d["p99_ratio"]),
                      str(d["redis_round_trips"]), f"{d['auth_queries']:+d}",
-                     f"{d['revocation_accepted_after']} requests"])
+                     "-" if delay is None else f"{delay} request{'' if delay == 1 else 's'}"])
     lines = _columns(rows, right={1, 2, 3, 4, 5, 6})
-    goal = doors["goal"]
-    marks = {True: "met", False: "MISSED"}
-    lines.append(f"session/JWT throughput: {_num(doors['session_to_jwt'])}; JWT stateless: "
-                 f"{_num(doors['stateless_ratio'])}x (CPU: {_num(doors.get('stateless_cpu_ratio'))}x)")
-    lines.append("goal: " + "; ".join([
-        f">= 0.80x baseline {marks[goal['at_least_0_80']]}",
-        f"doors within 10% {marks[goal['doors_within_10pct']]}",
-        f"within 10% of stateless {marks[goal['within_10pct_of_stateless']]}",
-        f"1 Redis round trip {marks[goal['one_round_trip']]}",
-        f"0 auth queries {marks[goal['no_auth_query']]}",
-        f"revocation delay 0 {marks[goal['revocation_delay_0']]}",
-    ]))
+    lines.append(f"session/JWT throughput: {_num(doors['session_to_jwt'])}"
+                 f"{'' if doors.get('doors_apart', True) else ' (cannot be told apart in this run)'}; "
+                 f"JWT stateless: {_num(doors['stateless_ratio'])}x (CPU: {_num(doors.get('stateless_cpu_ratio'))}x)")
+    return lines + goal_lines(doors)
+
+
+GOAL_PARTS = (
+    ("at_least_0_80", ">= 0.80x baseline", "each door serves at least 0.80x the baseline's req/s"),
+    ("doors_within_10pct", "doors within 10%", "the two doors' req/s within 10% of each other"),
+    ("within_10pct_of_stateless", "within 10% of stateless", "both within 10% of JWT stateless (no check at all)"),
+    ("one_round_trip", "1 Redis round trip", "one Redis round trip per request, session and revocation check "
+                                             "together"),
+    ("no_auth_query", "0 auth queries", "no database query to authenticate a request"),
+    ("revocation_delay_0", "revocation delay 0", "a revoked credential refused at the very next request"),
+)
+
+
+def goal_lines(doors: dict) -> list[str]:
+    """The goal's verdict in one line, then what the goal is and why each part not met was missed (or n/a)."""
+    goal, not_applicable = doors["goal"], doors.get("not_applicable") or {}
+
+    def mark(part: str) -> str:
+        return "n/a" if part in not_applicable else ("met" if goal[part] else "MISSED")
+
+    lines = ["goal: " + "; ".join(f"{short} {mark(part)}" for part, short, _long in GOAL_PARTS)]
+    lines += _wrap("  what the goal is: Token Lab's design target for its two doors in production mode (on Redis): "
+                   + "; ".join(long for _part, _short, long in GOAL_PARTS) + ".", indent="    ")
+    session, jwt = doors["session"], doors["jwt"]
+    stateless = doors["stateless_ratio"]
+    why = {
+        "at_least_0_80": f"session {_num(session['throughput_ratio'])}x, JWT {_num(jwt['throughput_ratio'])}x",
+        "doors_within_10pct": f"session/JWT {_num(doors['session_to_jwt'])}",
+        "within_10pct_of_stateless": f"JWT stateless {_num(stateless)}x; session "
+                                     f"{_num(session['throughput_ratio'])}x, JWT {_num(jwt['throughput_ratio'])}x",
+        "one_round_trip": f"Redis round trips per request: session {session['redis_round_trips']}, JWT "
+                          f"{jwt['redis_round_trips']}",
+        "no_auth_query": f"authentication queries per request: session {session['auth_queries']:+d}, JWT "
+                         f"{jwt['auth_queries']:+d}",
+        "revocation_delay_0": f"requests accepted after revocation: session "
+                              f"{session['revocation_accepted_after']}, JWT {jwt['revocation_accepted_after']}",
+    }
+    timed_missed = False
+    for part, short, _long in GOAL_PARTS:
+        if part in not_applicable:
+            lines += _wrap(f"  {short} n/a: {not_applicable[part]}", indent="    ")
+        elif not goal[part]:
+            lines += _wrap(f"  {short} MISSED: {why[part]}", indent="    ")
+            timed_missed = timed_missed or part in {"at_least_0_80", "doors_within_10pct", "within_10pct_of_stateless"}
+    if timed_missed:
+        lines += _wrap("  the throughput parts compare medians over the rounds: on a loaded machine, and in-process "
+                       "(where every request also carries the test client's own cost), they come out lower and "
+                       "wider than on a quiet server; read them with their spreads above", indent="    ")
     return lines
 
 

@@ -8,6 +8,7 @@ a typo in production configuration must stop the process, not be silently replac
 import math
 import os
 import re
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -150,3 +151,70 @@ def env_service_name(name: str, default: str) -> str:
         raise ImproperlyConfigured(
             f"{name} must be lowercase letters, digits, '_', '.' or '-' (at most 64), not {value!r}.")
     return value
+
+
+# --- what `manage.py` reads before Django starts --------------------------------------------------------------------
+# `make run` writes this file (gitignored) so that `.venv/bin/python manage.py ...` in a new terminal runs as
+# `make run` does: development mode. Only manage.py reads it — gunicorn (`make serve`, config.wsgi) never does, so
+# a production server started without DEBUG and without secrets still refuses to start.
+LOCAL_ENV_FILE = ".tokenlab-local.env"
+_LOCAL_LINE = re.compile(r"(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)")
+
+
+def local_env_load(path) -> dict[str, str]:
+    """Put the `NAME=value` lines of `path` into the environment, never over a variable already set; return them.
+
+    Blank lines and `#` comments are skipped; a line of any other shape stops the process, naming the file and
+    the line, as a bad value in the environment does. A missing file is no error (nothing to load).
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    loaded = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _LOCAL_LINE.fullmatch(line)
+        if match is None:
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value, not {line!r}.")
+        loaded[match["name"]] = match["value"].strip()
+    for name, value in loaded.items():
+        os.environ.setdefault(name, value)
+    return loaded
+
+
+_HELP_FLAGS = {"-h", "--help", "--version"}
+
+
+def asks_for_help(argv: list[str]) -> bool:
+    """Tell whether a `manage.py` command line only prints help or the version, and so touches nothing.
+
+    True for `manage.py`, `manage.py help ...`, and any command with `-h`/`--help` before a `--` (argparse prints
+    the help and exits before the command runs; after `--` the word is the command's argument, not a flag).
+    """
+    words = argv[1:]
+    if not words or words[0] == "help":
+        return True
+    before_separator = words[:words.index("--")] if "--" in words else words
+    return any(word in _HELP_FLAGS for word in before_separator)
+
+
+def help_secrets(argv: list[str]) -> list[str]:
+    """Let a `manage.py` help line run with no secret configured; return the names given a throwaway value.
+
+    Printing a command's help signs nothing and serves nothing, so a missing `SECRET_KEY` or `JWT_SIGNING_KEY`
+    is replaced, for this process only, by a random value nobody ever sees. Any other command line is left
+    alone: with DEBUG off and no secret it still stops with ImproperlyConfigured.
+    """
+    import secrets
+
+    if not asks_for_help(argv):
+        return []
+    given = []
+    for name in ("SECRET_KEY", "JWT_SIGNING_KEY"):
+        if env_str(name) is None:
+            os.environ[name] = secrets.token_urlsafe(50)
+            given.append(name)
+    return given

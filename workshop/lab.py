@@ -33,7 +33,7 @@ STEPS: tuple[Step, ...] = (
          "Sessions: instant revocation — delete the record and the user is logged out everywhere.",
          "Log out everywhere, then call the resource again with the same cookie.",
          "The same action ended your JWTs too: call again with the same token.",
-         "One request after the action, both credentials are refused. The revocation delay is one request."),
+         "The very next request after the action is refused, on both doors: the revocation delay is 0 requests."),
     Step("denylist", "No denylist: a token lives until exp", "Denylist",
          "JWTs cannot be revoked before expiry without a denylist.",
          "Log out: the session row is deleted, the next request is anonymous.",

@@ -253,7 +253,7 @@
     if (state.refresh) setCred("refresh", "dead", "log out everywhere (session door)");
     const reason = await sessionEndReason();
     show(box, line(res, "Every session and every token of yours ended."),
-      line(after, "Revocation delay: 1 request, " + (after.finished - started) + " ms after the action."),
+      line(after, "Revocation delay: 0 requests — the very next request was refused, " + (after.finished - started) + " ms after the action."),
       jwt ? line(jwt, "Your JWT, one request later: " + (jwt.status === 401 ? "refused too." : "still accepted.")) : "",
       reason ? say("The login page now says: " + reason) : "");
     return {res, after, jwt};
@@ -266,7 +266,7 @@
     setCred("access", "dead", "log out"); setCred("refresh", "dead", "log out");
     const session = await probeSession(box);
     show(box, line(res, "This login's tokens (its refresh family) were revoked."),
-      line(after, "Revocation delay: 1 request, " + (after.finished - started) + " ms after the action."),
+      line(after, "Revocation delay: 0 requests — the very next request was refused, " + (after.finished - started) + " ms after the action."),
       line(session, session.status === 200 ? "Your session was not touched: it still works." : "Your session was already dead."));
     return {res, after};
   }
@@ -279,7 +279,7 @@
     const session = await probeSession(box, "log out everywhere (JWT door)");
     const reason = await sessionEndReason();
     show(box, line(res, "Every token and every session of yours ended."),
-      line(after, "Revocation delay: 1 request, " + (after.finished - started) + " ms after the action."),
+      line(after, "Revocation delay: 0 requests — the very next request was refused, " + (after.finished - started) + " ms after the action."),
       line(session, "Your session cookie, one request later: " + (session.status === 200 ? "still accepted." : "refused too.")),
       reason ? say("The login page now says: " + reason) : "");
     return {res, after, session};
@@ -370,7 +370,7 @@
         if (!state.access) { show(box, say("Log in first.", "warn")); return false; }
         const r = await call("GET", "/jwt/api/profile/", {bearer: state.access});
         if (r.status === 401) setCred("access", "dead", state.jwt.note || "revoked");
-        show(box, line(r, r.status === 401 ? "Refused: log out everywhere ended your JWTs too, at the next request." : "Still accepted: run log out everywhere first (session side)."),
+        show(box, line(r, r.status === 401 ? "Refused: log out everywhere ended your JWTs too, at the next request (revocation delay: 0 requests)." : "Still accepted: run log out everywhere first (session side)."),
           r.status === 401 ? say("Log in again at the top of the page to continue.") : "");
         return r.status === 401;
       }]],
@@ -392,7 +392,7 @@
           el("div", {class: "versus"}, el("h4", {}, "Before log out"), line(before[0], "Token Lab"), line(before[1], "Service B")),
           line(logout, "Logged out: the login's tokens are in the denylist."),
           el("div", {class: "versus"}, el("h4", {}, "After log out — the same token"),
-            line(lab, "Token Lab (denylist): " + (lab.status === 401 ? "refused at the next request, " + (lab.finished - started) + " ms after the logout." : "accepted.")),
+            line(lab, "Token Lab (denylist): " + (lab.status === 401 ? "refused at the next request (revocation delay: 0 requests), " + (lab.finished - started) + " ms after the logout." : "accepted.")),
             line(b, "Service B (no denylist): " + (b.status === 200 ? "still accepted, and will be until exp — " + clock(left) + " from now." : "refused."))),
           say("Log in again at the top of the page to continue."));
         return lab.status === 401 && b.status === 200;

@@ -3,6 +3,7 @@
 Only counts, sizes and verdicts are asserted — never a time: the machine is shared and noisy.
 """
 
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -240,3 +241,64 @@ def test_the_two_doors_side_by_side_against_the_goal(tiny_run):
         assert doors["goal"]["one_round_trip"] is False
     assert "Token Lab's two doors, on " in out
     assert "goal: >= 0.80x baseline " in out
+
+
+def test_every_ratio_comes_with_its_spread_over_the_rounds(tiny_run):
+    out, report, _saved = tiny_run
+    measured = [row for row in report["variants"] if not row["skipped"]]
+    for row in measured:
+        assert len(row["round_rps"]) == len(row["round_cpu_us"]) == 2 and all(row["round_rps"]), row["key"]
+        for name in ("throughput", "cpu_throughput"):
+            spread = row["spread"][name]
+            assert spread["rounds"] == 2, (row["key"], name)
+            assert spread["min"] <= spread["p25"] <= spread["median"] <= spread["p75"] <= spread["max"]
+            assert row["ratios"][name] == spread["median"]  # the ratio printed is the median over the rounds
+        assert re.search(rf"^{re.escape(row['label'])}\s+\d+\.\d\d \(\d+\.\d\d-\d+\.\d\d\)\s+\d+\.\d\d \(", out,
+                         re.MULTILINE), row["key"]
+    base = rows(report)["baseline"]["spread"]["throughput"]
+    assert (base["median"], base["p25"], base["p75"], base["min"], base["max"]) == (1.0, 1.0, 1.0, 1.0, 1.0)
+    assert "req/s x (spread)" in out
+
+
+def test_the_ranking_covers_every_measured_variant_and_says_what_cannot_be_told_apart(tiny_run):
+    out, report, _saved = tiny_run
+    ranked = report["ranking"]
+    measured = {row["key"] for row in report["variants"] if not row["skipped"]}
+    assert {entry["key"] for entry in ranked} == measured
+    assert report["ranked_by"] == "cpu_throughput"  # in-process: the CPU time a busy neighbour barely moves
+    ratios = [entry["ratio"] for entry in ranked]
+    assert ratios == sorted(ratios, reverse=True)
+    assert ratios == [rows(report)[entry["key"]]["ratios"]["cpu_throughput"] for entry in ranked]
+    assert ranked[-1]["apart_from_next"] is None
+    pairs = {tuple(pair) for pair in report["indistinguishable"]}
+    for before, after in zip(ranked, ranked[1:], strict=False):
+        assert before["apart_from_next"] is ((before["key"], after["key"]) not in pairs)
+    assert "ranking by CPU x over 2 rounds (>: faster in at least 3 rounds of 4; ≈: cannot be told apart) — " in out
+    assert ("cannot be told apart on CPU x in this run" if pairs else "every two variants are told apart") in out
+
+
+def test_the_goal_is_explained_and_redis_parts_are_na_without_redis(tiny_run):
+    out, report, _saved = tiny_run
+    doors = report["doors"]
+    assert "  what the goal is: Token Lab's design target for its two doors in production mode (on Redis): " in out
+    if settings.REDIS_URL:
+        assert doors["not_applicable"] == {}
+        assert " n/a" not in out.split("goal: ", 1)[1].split("\n", 1)[0]
+    else:
+        assert set(doors["not_applicable"]) == {"one_round_trip", "no_auth_query"}
+        assert "; 1 Redis round trip n/a; 0 auth queries n/a; " in out
+        assert "1 Redis round trip MISSED" not in out
+        assert "  1 Redis round trip n/a: no Redis in this run (embedded mode)" in out
+    for part, met in doors["goal"].items():
+        if not met and part not in doors["not_applicable"]:
+            assert re.search(r"^  \S.* MISSED: ", out, re.MULTILINE), part  # every miss says by how much
+
+
+def test_revocation_delay_means_requests_still_accepted_everywhere(tiny_run):
+    out, report, _saved = tiny_run
+    for door in report["doors"]["rows"]:  # the doors table
+        assert re.search(rf"^{re.escape(door['label'])} .* 0 requests$", out, re.MULTILINE), door["label"]
+    assert "note: revocation delay: how many requests the revoked credential still got through after the revoking " \
+           "request (0: the very next request was refused)" in out
+    for door in report["doors"]["rows"]:
+        assert door["revocation_accepted_after"] == 0

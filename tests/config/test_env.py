@@ -12,6 +12,7 @@ from config import env
 def setenv(monkeypatch):
     def set_(name: str, value: str | None):
         if value is None:
+            monkeypatch.setenv(name, "")  # recorded, so that whatever the test sets later is undone too
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value)
@@ -180,3 +181,41 @@ def test_settings_require_secrets_without_debug(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY is required"):
         runpy.run_module("config.settings", run_name="config.settings_probe")
+
+
+# --- what manage.py reads before Django starts ---------------------------------------------------------------------
+
+def test_local_env_file_fills_only_what_the_environment_leaves_unset(tmp_path, setenv):
+    path = tmp_path / env.LOCAL_ENV_FILE
+    path.write_text("# written by make run\n\nDEBUG=1\nTL_LOCAL_A= spaced \nTL_LOCAL_B=from the file\n")
+    setenv("DEBUG", "0")  # set in the terminal: wins over the file
+    setenv("TL_LOCAL_A", None)
+    setenv("TL_LOCAL_B", None)
+    assert env.local_env_load(path) == {"DEBUG": "1", "TL_LOCAL_A": "spaced", "TL_LOCAL_B": "from the file"}
+    assert (env.env_str("DEBUG"), env.env_str("TL_LOCAL_A"), env.env_str("TL_LOCAL_B")) == (
+        "0", "spaced", "from the file")
+    assert env.local_env_load(tmp_path / "absent.env") == {}
+
+
+@pytest.mark.parametrize("line", ["export DEBUG=1", "DEBUG", "debug=1", "=1", "DEBUG = 1"])
+def test_local_env_file_refuses_a_line_it_cannot_read(tmp_path, setenv, line):
+    path = tmp_path / env.LOCAL_ENV_FILE
+    path.write_text(f"TL_LOCAL_C=1\n{line}\n")
+    setenv("TL_LOCAL_C", None)
+    with pytest.raises(ImproperlyConfigured, match=rf"{env.LOCAL_ENV_FILE}, line 2: expected NAME=value"):
+        env.local_env_load(path)
+    assert env.env_str("TL_LOCAL_C") is None  # nothing loaded from a file that is refused
+
+
+def test_help_gets_throwaway_secrets_and_nothing_else_does(setenv):
+    setenv("SECRET_KEY", None)
+    setenv("JWT_SIGNING_KEY", None)
+    assert env.help_secrets(["manage.py", "seed_demo"]) == []
+    assert env.env_str("SECRET_KEY") is None and env.env_str("JWT_SIGNING_KEY") is None
+    assert env.help_secrets(["manage.py", "seed_demo", "--help"]) == ["SECRET_KEY", "JWT_SIGNING_KEY"]
+    first = (env.env_str("SECRET_KEY"), env.env_str("JWT_SIGNING_KEY"))
+    assert first[0] != first[1] and min(len(first[0]), len(first[1])) >= 60
+    setenv("SECRET_KEY", "an operator's own secret " + "k" * 30)
+    setenv("JWT_SIGNING_KEY", None)
+    assert env.help_secrets(["manage.py", "help"]) == ["JWT_SIGNING_KEY"]
+    assert env.env_str("SECRET_KEY") == "an operator's own secret " + "k" * 30

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
-TINY = ["--requests", "20", "--logins", "1", "--rounds", "2"]
+TINY = ["--requests", "20", "--duration", "3", "--logins", "1", "--rounds", "2"]  # never the long default
 
 
 def authbench(*args: str) -> tuple[str, dict]:

@@ -73,7 +73,7 @@ def test_seed_restores_a_changed_password_and_a_suspension_and_keeps_user_notes(
     # A participant wrote a note with the same title as a demo note, and one of their own.
     Note.objects.create(owner=alice, title="Groceries", body="mine")
     Note.objects.create(owner=alice, title="My own note")
-    seed()
+    seed("--reset")
     alice.refresh_from_db()
     assert alice.is_active and alice.check_password(printed["alice"])
     assert sorted(notes_by_owner()["alice"]) == [
@@ -133,7 +133,7 @@ def test_seed_force_uses_random_printed_passwords(settings, client, debug):
     response = client.post("/jwt/token/", {"username": "admin", "password": first["admin"]},
                            content_type="application/json")
     assert response.status_code == HTTPStatus.OK
-    second = seed("--force")
+    second = seed("--force", "--reset")
     assert all(second[username] != first[username] for username in first)
     assert User.objects.count() == 3
 
@@ -166,7 +166,7 @@ def test_participants_get_their_own_accounts_with_random_passwords(settings, deb
 
 def test_seeding_participants_again_resets_their_passwords(client):
     first = seed_participants("--participants", "2")
-    second = seed_participants("--participants", "2")
+    second = seed_participants("--participants", "2", "--reset")
     assert set(first) == set(second) == {"p01", "p02"}
     assert all(first[name] != second[name] for name in first)
     assert User.objects.filter(username__startswith="p").count() == 2
@@ -194,7 +194,7 @@ def test_new_accounts_start_without_a_cut_off_and_a_reset_ends_the_old_credentia
     seed()
     seed_participants("--participants", "2")
     assert not Revocation.objects.filter(kind="u").exists()  # nothing to end on an account made just now
-    seed()
+    seed("--reset")
     assert set(Revocation.objects.filter(kind="u").values_list("reason", flat=True)) == {"password_changed"}
     assert Revocation.objects.filter(kind="u").count() == len(DEMO_USERS)
 
@@ -227,7 +227,7 @@ def test_participants_reactivate_with_the_flag_and_old_credentials_stay_dead(cli
     p01.save()
 
     out = io.StringIO()
-    call_command("seed_demo", "--participants", "2", "--reactivate", stdout=out)
+    call_command("seed_demo", "--participants", "2", "--reactivate", "--reset", stdout=out)
     assert re.search(r"^p01\s+\S+\s+reactivated$", out.getvalue(), re.MULTILINE)
     assert re.search(r"^p02\s+\S+\s+reset$", out.getvalue(), re.MULTILINE)
     second = seed_participants_printed(out.getvalue())
@@ -243,3 +243,120 @@ def test_reactivate_goes_with_participants_only():
     with pytest.raises(CommandError, match="--reactivate goes with --participants"):
         call_command("seed_demo", "--reactivate", stdout=io.StringIO())
     assert not User.objects.exists()
+
+
+# --- created once: a restart (`make run` runs seed_demo every time) keeps what exists -------------------------------
+
+def test_running_again_keeps_the_demo_accounts_their_sessions_and_tokens():
+    printed = seed()
+    alice = User.objects.get(username="alice")
+    alice.set_password("alice changed it in the lab 42")
+    alice.save()
+    jwt = JWTDoor("admin", printed["admin"]).login()
+    session = SessionDoor("admin", printed["admin"]).login()
+    stored = dict(User.objects.values_list("username", "password"))
+    events = list(AuthEvent.objects.values_list("pk", flat=True))
+    from denylist.models import Revocation
+    revocations = Revocation.objects.count()
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert dict(User.objects.values_list("username", "password")) == stored  # nothing reset
+    assert list(AuthEvent.objects.values_list("pk", flat=True)) == events  # no password_changed event
+    assert Revocation.objects.count() == revocations  # nothing ended
+    assert jwt.get("notes/").status_code == HTTPStatus.OK
+    assert session.get("notes/").status_code == HTTPStatus.OK
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == [
+        "kept     user        alice  password: changed since (make reset restores the published one)",
+        f"kept     user        bob    password: {printed['bob']}",
+        f"kept     staff admin admin  password: {printed['admin']}",
+    ]
+    assert lines[3] == ("kept: alice, bob, admin — existing accounts keep their passwords, sessions and tokens; "
+                        "`make reset` (seed_demo --reset) starts them over.")
+
+
+def test_running_again_keeps_a_suspended_demo_account_suspended():
+    seed()
+    bob = User.objects.get(username="bob")
+    bob.is_active = False
+    bob.save()
+    seed()
+    assert not User.objects.get(username="bob").is_active
+    seed("--reset")
+    assert User.objects.get(username="bob").is_active
+
+
+def test_running_again_creates_only_the_missing_demo_account():
+    printed = seed()
+    User.objects.filter(username="bob").delete()
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert re.search(r"^created  user        bob    password: bob-demo-pass-2026$", out.getvalue(), re.MULTILINE)
+    assert User.objects.get(username="bob").check_password(printed["bob"])
+    assert "kept: alice, admin —" in out.getvalue()
+
+
+def test_force_keeps_existing_accounts_without_reset_and_shows_no_password(settings):
+    settings.DEBUG = False
+    first = seed("--force")
+    stored = dict(User.objects.values_list("username", "password"))
+    out = io.StringIO()
+    call_command("seed_demo", "--force", stdout=out)
+    assert dict(User.objects.values_list("username", "password")) == stored
+    assert out.getvalue().count("password: unchanged (not shown: --reset sets a new one)") == 3
+    assert not any(password in out.getvalue() for password in first.values())
+
+
+def test_seeding_a_room_again_adds_late_comers_and_keeps_everyone_logged_in():
+    first = seed_participants("--participants", "2")
+    door = JWTDoor("p01", first["p01"]).login()
+    session = SessionDoor("p02", first["p02"]).login()
+    stored = dict(User.objects.values_list("username", "password"))
+    events = AuthEvent.objects.count()
+
+    out = io.StringIO()
+    call_command("seed_demo", "--participants", "3", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(r"p01\s+\(unchanged\)\s+kept", lines[1])
+    assert re.fullmatch(r"p02\s+\(unchanged\)\s+kept", lines[2])
+    assert re.fullmatch(r"p03\s+\S+\s+created", lines[3])
+    assert lines[4] == ("2 existing accounts kept their password: the hand-outs from before still work. --reset "
+                        "gives every account a new password (and ends its sessions and tokens).")
+    assert {name: pw for name, pw in User.objects.values_list("username", "password") if name in stored} == stored
+    assert AuthEvent.objects.count() == events
+    assert door.get("notes/").status_code == HTTPStatus.OK
+    assert session.get("notes/").status_code == HTTPStatus.OK
+    p03 = seed_participants_printed(out.getvalue())["p03"]
+    assert JWTDoor("p03", p03).login().get("notes/").status_code == HTTPStatus.OK
+
+
+def test_reactivating_without_reset_keeps_the_others():
+    first = seed_participants("--participants", "2")
+    p01 = User.objects.get(username="p01")
+    p01.is_active = False
+    p01.save()
+    out = io.StringIO()
+    call_command("seed_demo", "--participants", "2", "--reactivate", stdout=out)
+    second = seed_participants_printed(out.getvalue())
+    assert list(second) == ["p01"]  # reactivated with a new password; p02 kept its own
+    assert re.search(r"^p02\s+\(unchanged\)\s+kept$", out.getvalue(), re.MULTILINE)
+    assert User.objects.get(username="p02").check_password(first["p02"])
+    assert User.objects.get(username="p01").check_password(second["p01"])
+
+
+# --- passwords a handout cannot blur ---------------------------------------------------------------------------------
+
+def test_printed_passwords_are_unambiguous_and_never_start_with_a_dash(settings):
+    """No l/I/1 or O/o/0 (they blur on paper and projectors), nothing a shell or word processor mangles."""
+    shape = re.compile(r"[a-km-np-zA-HJ-NP-Z2-9]{4}(-[a-km-np-zA-HJ-NP-Z2-9]{4})+")
+    passwords = list(seed_participants("--participants", "200").values())
+    settings.DEBUG = False
+    passwords += list(seed("--force").values())
+    assert len(passwords) == 203 and len(set(passwords)) == 203
+    for password in passwords:
+        assert shape.fullmatch(password), password
+        assert not set(password) & set("lI1Oo0_"), password
+    # 200 × 12 characters drawn from 56: each of them shows up, so the alphabet really is the one above.
+    assert set("".join(passwords).replace("-", "")) == set("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+    assert all(len(p) == 14 for p in passwords[:200]) and all(len(p) == 29 for p in passwords[200:])

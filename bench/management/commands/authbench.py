@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bench.credentials import BenchError
 from bench.report import latest_report_path, report_save
-from bench.runner import Options, run
+from bench.runner import DEFAULT_DURATION, DEFAULT_ROUNDS, Options, run
 from bench.scale import CLIENTS, SIZES
 from bench.table import report_text
 from bench.variants import VARIANTS
@@ -42,13 +42,16 @@ class Command(BaseCommand):
             "saves the report for /workshop/bench/.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--duration", type=_positive(float), default=3.0,
-                            help="timed seconds per variant, split over the rounds (default 3)")
+        parser.add_argument("--duration", type=_positive(float), default=DEFAULT_DURATION,
+                            help=f"timed seconds per variant, split over the rounds (default {DEFAULT_DURATION:g}: "
+                                 "long enough that two runs on a busy 2-core machine rank variants more than 10%% "
+                                 "apart alike; a shorter run shows wider spreads and ranks less)")
         parser.add_argument("--requests", type=_positive(int), default=None,
                             help="at most this many timed requests per variant (default: time alone bounds them)")
-        parser.add_argument("--rounds", type=_positive(int), default=10,
+        parser.add_argument("--rounds", type=_positive(int), default=DEFAULT_ROUNDS,
                             help="interleaved rounds over all variants; each gives every variant a slice of "
-                                 "duration/rounds seconds (default 10)")
+                                 f"duration/rounds seconds, and every ratio is reported with its spread over them "
+                                 f"(default {DEFAULT_ROUNDS})")
         parser.add_argument("--logins", type=_positive(int), default=3,
                             help="logins timed per door, apart from the steady state (default 3)")
         parser.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE")
