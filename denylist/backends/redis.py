@@ -41,7 +41,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from redis.exceptions import RedisError
@@ -49,7 +49,7 @@ from redis.exceptions import RedisError
 from denylist import conf, waits
 from denylist.backends.base import RevocationBackend
 from denylist.backends.db import DatabaseRevocationBackend
-from denylist.clock import ms_datetime, now_ms
+from denylist.clock import EPOCH, ms_datetime, now_ms
 from denylist.entries import Entry, Query
 from denylist.models import Revocation  # its Kind names only: rows are read through the database backend
 
@@ -121,11 +121,35 @@ end
 return 0
 """
 _CHUNK = 500
+_SECOND = timedelta(seconds=1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def encode(entry: Entry) -> str:
-    expires = int(entry.expires_at.timestamp())
-    return f"{entry.cutoff_ms}:{expires}" if entry.kind == Revocation.Kind.USER else str(expires)
+    return _value(entry.kind, entry.cutoff_ms, (entry.expires_at - EPOCH) // _SECOND)
+
+
+def _value(kind: str, cutoff_ms: int | None, expires_s: int) -> str:
+    """The hash value of an entry: "cutoff:expires" for a USER entry, else "expires" (Unix ms, Unix s)."""
+    return f"{cutoff_ms}:{expires_s}" if kind == Revocation.Kind.USER else str(expires_s)
+
+
+def _row_pair(row: tuple) -> tuple[str, str]:
+    """The (field, value) of a row of `DatabaseRevocationBackend.live_values()`."""
+    _pk, kind, key, _user_id, cutoff_ms, expires_us, _synced = row
+    return f"{kind}:{key}", _value(kind, cutoff_ms, expires_us // 1_000_000)
+
+
+def _row_entry(row: tuple) -> Entry:
+    """The `Entry` of a row of `live_values()` (made only for the few rows to mark as synced)."""
+    _pk, kind, key, user_id, cutoff_ms, expires_us, _synced = row
+    return Entry(kind, key, EPOCH + timedelta(microseconds=expires_us), user_id, cutoff_ms)
+
+
+def _stored_row(stored) -> tuple:
+    """A `Stored` (from `unsynced()`) in the shape of a `live_values()` row."""
+    e = stored.entry
+    return (stored.pk, e.kind, e.key, e.user_id, e.cutoff_ms, (e.expires_at - EPOCH) // _MICROSECOND, stored.synced)
 
 
 def _mark_of(raw: bytes | None) -> tuple[str | None, int]:
@@ -221,17 +245,17 @@ class RedisRevocationBackend(RevocationBackend):
         for i in range(0, len(entries), _CHUNK):
             self._run("", entries[i:i + _CHUNK])
 
-    def _write_many(self, entries: Sequence[Entry]) -> None:
-        """Merge many entries (a rebuild's chunk): `_PIPELINED` script calls per round trip."""
+    def _write_many(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Merge many (field, value) pairs (a rebuild's chunk): `_PIPELINED` script calls per round trip."""
         if self._script is None:
             self._script = self.client.register_script(_SCRIPT)
         step = _CHUNK * self._PIPELINED
-        for i in range(0, len(entries), step):
+        for i in range(0, len(pairs), step):
             pipe = self.client.pipeline(transaction=False)
-            for j in range(i, min(i + step, len(entries)), _CHUNK):
+            for j in range(i, min(i + step, len(pairs)), _CHUNK):
                 args: list = ["", 0, ""]
-                for entry in entries[j:j + _CHUNK]:
-                    args += [entry.field, encode(entry)]
+                for field, value in pairs[j:j + _CHUNK]:
+                    args += (field, value)
                 self._script(keys=[self.key], args=args, client=pipe)
             pipe.execute()
 
@@ -354,24 +378,23 @@ class RedisRevocationBackend(RevocationBackend):
                 token = uuid.uuid4().hex
                 self._run("begin", token=token)
             now = ms_datetime(started)
-            rows = self.database.live(at=now, after=cursor, limit=self.rebuild_chunk)
+            rows = self.database.live_values(at=now, after=cursor, limit=self.rebuild_chunk)
             if len(rows) == self.rebuild_chunk:  # more to come: copy this chunk, record how far, stop here
-                self._write_many([r.entry for r in rows])
-                if self._run("step", token=token, lease=rows[-1].pk):
-                    self.database.mark_synced([r.entry for r in rows if not r.synced])
+                self._write_many([_row_pair(r) for r in rows])
+                if self._run("step", token=token, lease=rows[-1][0]):
+                    self.database.mark_synced([_row_entry(r) for r in rows if not r[-1]])
                 return
             if not first:
                 # Earlier chunks were copied by earlier calls: rows that changed behind the cursor since, and whose
                 # writers could not push them, are the unsynced ones.
-                seen = {r.pk for r in rows}
-                rows += [r for r in self.database.unsynced(live_at=now) if r.pk not in seen]
-            entries = [r.entry for r in rows]
-            self._write_many(entries)
+                seen = {r[0] for r in rows}
+                rows += [_stored_row(r) for r in self.database.unsynced(live_at=now) if r.pk not in seen]
+            self._write_many([_row_pair(r) for r in rows])
             if not self._run("warm", token=token, lease=started + self.lease_ms):
                 logger.warning("Revocation cache was lost while it was being rebuilt; the next check rebuilds it.")
                 return
             # Only the rows read here are now known to be in Redis; later ones are pushed by their writers.
-            self.database.mark_synced([r.entry for r in rows if not r.synced])
+            self.database.mark_synced([_row_entry(r) for r in rows if not r[-1]])
             logger.info("Revocation cache rebuilt from the database (%d entries in its last chunk).", len(rows))
         finally:
             self.client.delete(lock)
