@@ -59,7 +59,8 @@ LEASE_FIELD = "!lease"
 SERVER_FIELD = "!server"
 WARMING_FIELD = "!warming"
 # One script for every write, so that each is atomic in Redis. ARGV: mode, lease (Unix ms), token, then field and
-# value pairs. Entries are merged, never overwritten backwards: a USER value is "cutoff:expires" and every other
+# value pairs. Entries are merged (a field not there yet is simply set: one HSETNX, the common case of a
+# rebuild), never overwritten backwards: a USER value is "cutoff:expires" and every other
 # value is "expires"; each number only moves forward. Then, by mode:
 #   ""       nothing more;
 #   "begin"  mark a rebuild in progress with `token` (before the rebuild reads the database), copied up to pk 0;
@@ -94,7 +95,9 @@ if mode == 'purge' then
   return n
 end
 for i = 4, #ARGV, 2 do
-  redis.call('HSET', h, ARGV[i], merge(redis.call('HGET', h, ARGV[i]), ARGV[i + 1]))
+  if redis.call('HSETNX', h, ARGV[i], ARGV[i + 1]) == 0 then
+    redis.call('HSET', h, ARGV[i], merge(redis.call('HGET', h, ARGV[i]), ARGV[i + 1]))
+  end
 end
 local function marked()
   local mark = redis.call('HGET', h, '!warming')
@@ -198,7 +201,7 @@ class RedisRevocationBackend(RevocationBackend):
     # After a Redis error, skip Redis for this long so that a hung server costs one timeout, not one per request.
     circuit_seconds = 2.0
     # Live rows one check copies into a lost hash: bounds how long any one request works on a rebuild.
-    rebuild_chunk = 20_000
+    rebuild_chunk = 10_000
     _PIPELINED = 40  # script calls of _CHUNK entries per round trip while rebuilding
 
     def __init__(self, client=None, key: str | None = None):
