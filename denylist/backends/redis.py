@@ -30,6 +30,10 @@ records how far the copy has got (`!warming` = "<token>:<last pk copied>"), so a
 last one stopped, and no request stalls for more than one chunk, however many entries there are. A row that
 commits behind the cursor (out of primary-key order) was pushed by its writer, or left unsynced; the last chunk
 also pushes every unsynced row and grants the lease dated from before that read, as a one-chunk rebuild does.
+A chunk is cheap so that a million entries come back in seconds (docs/scaling.md): its rows are read as the
+driver's plain tuples (no model, datetime or `Entry` per row; `DatabaseRevocationBackend.live_values`), and
+written by pipelined script calls in which a field not yet in the hash is set with one `HSETNX` — exactly what the
+merge would have written, so the argument above is unchanged.
 Residual risk, by design: a rollback is noticed at the next renewal, so a copy rolled back while its old lease
 still runs can miss entries for at most one lease period. Redis persistence (`appendfsync always`) and `WAIT`
 on replicas close that window; the lease length bounds it.
