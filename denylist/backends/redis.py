@@ -205,7 +205,7 @@ class RedisRevocationBackend(RevocationBackend):
     # After a Redis error, skip Redis for this long so that a hung server costs one timeout, not one per request.
     circuit_seconds = 2.0
     # Live rows one check copies into a lost hash: bounds how long any one request works on a rebuild.
-    rebuild_chunk = 10_000
+    rebuild_chunk = 5_000
     _PIPELINED = 40  # script calls of _CHUNK entries per round trip while rebuilding
 
     def __init__(self, client=None, key: str | None = None):
