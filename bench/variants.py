@@ -76,8 +76,8 @@ VARIANTS: tuple[Variant, ...] = (
             {"REVOCATION_BACKEND": REVOCATION_DB}),
     Variant("session-cached-db-tracking", "session · cached_db + client-side caching", "session",
             "/session/api/notes/", "session",
-            "Experiment, off by default: the cached_db store, with the revocation check answered from the worker's "
-            "memory while Redis (CLIENT TRACKING) has said nothing changed; the session itself is still one GET.",
+            "Experiment, off by default: the cached_db store on the client-side caching backend. The session itself "
+            "is read from Redis, so its check still rides in that one pipeline: nothing to skip.",
             {"SESSION_ENGINE": SESSION_CACHED_DB, "REVOCATION_BACKEND": REVOCATION_TRACKED}, needs_redis=True),
     Variant("jwt-revocation-tracking", "JWT · revocation check + client-side caching", "jwt", "/jwt/api/notes/",
             "jwt",

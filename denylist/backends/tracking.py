@@ -123,8 +123,10 @@ class TrackedRedisRevocationBackend(RedisRevocationBackend):
     """`RedisRevocationBackend` that answers repeated checks from this process's memory while Redis says nothing
     changed (see the module docstring); an experiment, not the default.
 
-    `redis_copy()` is None: a caller cannot read the fields in its own pipeline and must ask `is_revoked()`, which
-    is where the remembered values are used. Counters for the benchmark: `local_hits`, `redis_reads`.
+    `redis_copy()` still names the hash: a caller that reads the fields in its own round trip anyway (the session
+    store, which reads the session from Redis in the same pipeline) gets the verdict on fresh values, and the
+    console shows the copy's status as with the Redis backend; `is_revoked()` is where remembered values are used.
+    Counters for the benchmark: `local_hits`, `redis_reads`.
     """
 
     def __init__(self, client=None, key: str | None = None):
@@ -139,9 +141,6 @@ class TrackedRedisRevocationBackend(RedisRevocationBackend):
         if self._invalidations is None:
             self._invalidations = Invalidations(self.client, self.key)
         return self._invalidations
-
-    def redis_copy(self):
-        return None
 
     def is_revoked(self, query: Query) -> bool:
         if self._circuit_open():
