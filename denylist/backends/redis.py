@@ -32,8 +32,8 @@ commits behind the cursor (out of primary-key order) was pushed by its writer, o
 also pushes every unsynced row and grants the lease dated from before that read, as a one-chunk rebuild does.
 A chunk is cheap so that a million entries come back in seconds (docs/scaling.md): its rows are read as the
 driver's plain tuples (no model, datetime or `Entry` per row; `DatabaseRevocationBackend.live_values`), and
-written by pipelined script calls in which a field not yet in the hash is set with one `HSETNX` — exactly what the
-merge would have written, so the argument above is unchanged.
+written by pipelined script calls that each read their 500 fields with one `HMGET` and write the merged values
+with one `HSET` — the same merge as every write, so the argument above is unchanged.
 Residual risk, by design: a rollback is noticed at the next renewal, so a copy rolled back while its old lease
 still runs can miss entries for at most one lease period. Redis persistence (`appendfsync always`) and `WAIT`
 on replicas close that window; the lease length bounds it.
@@ -63,9 +63,9 @@ LEASE_FIELD = "!lease"
 SERVER_FIELD = "!server"
 WARMING_FIELD = "!warming"
 # One script for every write, so that each is atomic in Redis. ARGV: mode, lease (Unix ms), token, then field and
-# value pairs. Entries are merged (a field not there yet is simply set: one HSETNX, the common case of a
-# rebuild), never overwritten backwards: a USER value is "cutoff:expires" and every other
-# value is "expires"; each number only moves forward. Then, by mode:
+# value pairs (at most `_CHUNK` pairs per call). Entries are merged — read with one HMGET and written with one
+# HSET per call, which is what makes a rebuild's bulk writes cheap for Redis — never overwritten backwards: a USER
+# value is "cutoff:expires" and every other value is "expires"; each number only moves forward. Then, by mode:
 #   ""       nothing more;
 #   "begin"  mark a rebuild in progress with `token` (before the rebuild reads the database), copied up to pk 0;
 #   "step"   record that the rebuild marked with `token` has copied every row up to pk `lease` (the mark survived);
@@ -98,10 +98,27 @@ if mode == 'purge' then
   end
   return n
 end
-for i = 4, #ARGV, 2 do
-  if redis.call('HSETNX', h, ARGV[i], ARGV[i + 1]) == 0 then
-    redis.call('HSET', h, ARGV[i], merge(redis.call('HGET', h, ARGV[i]), ARGV[i + 1]))
+-- Every field's current value in one HMGET, every merged value in one HSET (a field given twice merges twice).
+local n = (#ARGV - 3) / 2
+if n > 0 then
+  local names = {}
+  for i = 1, n do names[i] = ARGV[2 + 2 * i] end
+  local stored = redis.call('HMGET', h, unpack(names))
+  local merged, order, out = {}, {}, {}
+  for i = 1, n do
+    local f = names[i]
+    local cur = merged[f]
+    if cur == nil then
+      cur = stored[i]
+      order[#order + 1] = f
+    end
+    merged[f] = merge(cur, ARGV[3 + 2 * i])
   end
+  for _, f in ipairs(order) do
+    out[#out + 1] = f
+    out[#out + 1] = merged[f]
+  end
+  redis.call('HSET', h, unpack(out))
 end
 local function marked()
   local mark = redis.call('HGET', h, '!warming')
