@@ -158,3 +158,20 @@ def test_the_two_doors_are_shown_side_by_side_with_the_goal(tiny_run):
     assert ("Goal met" in card) is doors["goal_met"]
     for part, met in doors["goal"].items():
         assert (f"<code>{part}</code>" in card) is not met
+
+
+def test_the_client_side_caching_experiment_is_shown_beside_each_door_and_off_by_default(tiny_run):
+    _out, report, _saved = tiny_run
+    save(report)
+    html = page()
+    if report["tracking"] is None:  # a run without Redis measured neither side
+        assert 'id="bench-tracking"' not in html
+        return
+    card = html.split('id="bench-tracking"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>off by default</strong>" in card
+    for pair in report["tracking"]["pairs"]:
+        for side in ("redis", "tracked"):
+            row = pair[side]
+            assert row["label"] in card
+            assert f"<td>{floatformat(row['throughput_ratio'], 2)}</td>" in card
+            assert f"<td>{row['redis_round_trips']}</td>" in card

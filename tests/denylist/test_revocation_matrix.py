@@ -148,7 +148,8 @@ def delete(victim):
 
 def admin_revoke_family(victim):
     response = victim.admin.post(f"/admin/accounts/user/{victim.user.pk}/credentials/",
-                                 {"action": "revoke_family", "family": claims(victim.l2.access)["fam"], "confirm": "yes"})
+                                 {"action": "revoke_family", "family": claims(victim.l2.access)["fam"],
+                                  "confirm": "yes"})
     assert response.status_code == HTTPStatus.FOUND
 
 
