@@ -5,11 +5,11 @@ from django.contrib.auth.backends import ModelBackend
 
 from accounts.admission import password_check_record
 from accounts.models import AuthEvent
-from accounts.network import client_ip
-from accounts.network import user_agent as request_user_agent
 from accounts.services import auth_event_record
-from accounts.throttling import LoginThrottled, login_throttle
+from accounts.throttling import LoginThrottled, OldPasswordThrottled, login_throttle
 from denylist import revocation
+from httpkit.network import client_ip
+from httpkit.network import user_agent as request_user_agent
 
 LOGIN = "login"
 OLD_PASSWORD = "old_password"
@@ -34,7 +34,8 @@ class ThrottledModelBackend(ModelBackend):
 
     Return the user, or None for a wrong password and an unknown or inactive user alike (ModelBackend hashes in
     every case: no enumeration by timing). Raise LoginThrottled, having hashed nothing, when the account or the
-    address has used up its failed checks — an exception, not None, so that callers can answer 429.
+    address has used up its failed checks — an exception, not None, so that callers can answer 429 — in a password
+    change's words (OldPasswordThrottled, a LoginThrottled) when `purpose` is `old_password`.
     """
 
     def authenticate(self, request, username=None, password=None, *, door=None, ip=None, user_agent=None,
@@ -50,8 +51,10 @@ class ThrottledModelBackend(ModelBackend):
                  "detail": "" if purpose == LOGIN else purpose}
         try:
             reservation = login_throttle.reserve(username=username, ip=ip)
-        except LoginThrottled:
+        except LoginThrottled as exc:
             auth_event_record(kind=AuthEvent.Kind.LOGIN_THROTTLED, **event)
+            if purpose == OLD_PASSWORD:
+                raise OldPasswordThrottled(exc.wait) from None
             raise
         # Before the row is read: a change committing from here on is one this check overlapped.
         started_ms = revocation.now_ms()

@@ -28,7 +28,8 @@ from django.dispatch import receiver
 from accounts.signals import credentials_revoked
 from denylist import revocation
 from denylist.clock import ms_datetime
-from denylist.users import active_flag
+from denylist.reasons import Reason
+from denylist.users import active_flag, credentials_ended_by
 
 # Which door (or "admin") is changing the account, for the auth event the model records. Paths that set nothing
 # (the shell, `manage.py changepassword`, the admin's change forms) are recorded with door "".
@@ -36,9 +37,6 @@ _acting_door: contextvars.ContextVar[str] = contextvars.ContextVar("tokenlab_act
 # Which administrator is acting, for the record of what ended (LoginEnd.by). None: the user or a shell.
 _acting_admin: contextvars.ContextVar["User | None"] = contextvars.ContextVar("tokenlab_acting_admin", default=None)
 
-REASON_PASSWORD = "password_changed"
-REASON_SUSPENDED = "suspended"
-REASON_DELETED = "deleted"
 
 
 @contextlib.contextmanager
@@ -72,19 +70,31 @@ def acting_admin_note() -> str:
     return f"by {admin.get_username()}"[:300] if admin is not None else ""
 
 
-def credentials_end(*, user_id: int, reason: str, user: "User | None" = None) -> int:
-    """End every session and token of the user issued before now; return the cut-off (Unix ms).
+def credentials_end(*, user_id: int, reason: Reason, user: "User | None" = None, username: str = "",
+                    door: str | None = None) -> int:
+    """End every session and token of the user issued before now, and record it; return the cut-off (Unix ms).
 
     Sends `credentials_revoked` first, so the session door ends the user's sessions through its store (which also
     drops what it keeps outside the database, such as cached copies), then records the user cut-off in the
     revocation store (tokens of every login that began before it die, however late they were minted; the
     database's trigger ends any session row that appeared meanwhile, and `revoke_user` pushes what the triggers
-    recorded to the Redis copy at once). Call inside the transaction that makes the change: the
-    cut-off commits with it.
+    recorded to the Redis copy at once). Records the end in the history of ends (`LoginEnd`, naming the
+    administrator of `acting_admin`) and as the auth event of `reason`, made through `door`
+    (default: the one set by `acting_door`). Call inside the transaction that makes the change: the cut-off
+    commits with it.
     """
-    credentials_revoked.send(sender=User, user=user if user is not None else User(pk=user_id), reason=reason)
+    subject = user if user is not None else User(pk=user_id)
+    credentials_revoked.send(sender=User, user=subject, reason=reason)
     cutoff = revocation.revoke_user(user_id=user_id, reason=reason)
     LoginEnd.record(user_id=user_id, login="", reason=reason, cutoff_ms=cutoff)
+    # A deletion records no event: the account, and so the event's subject, is going (its cut-off and its record
+    # of the end stay).
+    kind = {Reason.LOGOUT_EVERYWHERE: AuthEvent.Kind.LOGOUT_EVERYWHERE, Reason.PASSWORD_CHANGED:
+            AuthEvent.Kind.PASSWORD_CHANGED, Reason.SUSPENDED: AuthEvent.Kind.SUSPENDED}.get(reason)
+    if kind is not None:
+        AuthEvent.objects.create(kind=kind, user_id=user_id,
+                                 username=(username or subject.get_username() or "")[:150],
+                                 door=_acting_door.get() if door is None else door, detail=acting_admin_note())
     return cutoff
 
 
@@ -96,25 +106,22 @@ def credentials_follow(before: dict, after, *, user: "User | None" = None, rehas
     """End the credentials of each user whose stored state changed from `before` to `after`.
 
     `before` maps a user id to (password hash, active) as stored before the write; `after` yields
-    (id, password hash, active, username) as stored after it. A new hash (unless `rehash_only`: the same password
-    re-encoded) or an account that was active and is not ends every credential issued before now, records the
-    auth event, and tells the Redis copy at once; the database's trigger has already recorded the cut-off.
+    (id, password hash, active, username) as stored after it. Whether a change ends credentials is
+    `denylist.users.credentials_ended_by`, the rule denylist's receivers apply to any user model: a new hash
+    (unless `rehash_only`: the same password re-encoded), or an account that was active and is not. Such a change
+    ends every credential issued before now (`credentials_end`: the records, the auth event, the Redis copy told
+    at once); the database's trigger has already recorded the cut-off.
     """
     for user_id, password, active, username in after:
         if user_id not in before:
             continue
         old_password, was_active = before[user_id]
         active = active_flag(active)
-        if old_password != password and not rehash_only:
-            reason, kind = REASON_PASSWORD, AuthEvent.Kind.PASSWORD_CHANGED
-        elif was_active and not active:
-            reason, kind = REASON_SUSPENDED, AuthEvent.Kind.SUSPENDED
-        else:
+        reason = credentials_ended_by(old_password, was_active, password, active, rehash=rehash_only)
+        if reason is None:
             continue
         subject = user if user is not None and user.pk == user_id else User(pk=user_id)
-        credentials_end(user_id=user_id, reason=reason, user=subject)
-        AuthEvent.objects.create(kind=kind, user_id=user_id, username=(username or "")[:150],
-                                 door=_acting_door.get(), detail=acting_admin_note())
+        credentials_end(user_id=user_id, reason=reason, user=subject, username=username or "")
 
 
 class UserQuerySet(models.QuerySet):
@@ -259,7 +266,28 @@ def _end_credentials_of_deleted_user(sender, instance, **kwargs):
     # Before the cascade deletes the session rows behind the store's back: a cached copy of a session
     # (cached_db) is refused only once the store has recorded it as ended. The cut-off outlives the account,
     # since its id may come back (another database restored, a sequence reset).
-    credentials_end(user_id=instance.pk, reason=REASON_DELETED, user=instance)
+    credentials_end(user_id=instance.pk, reason=Reason.DELETED, user=instance)
+
+
+# Where the person acting is (address, User-Agent): an administrator's console action is logged with the
+# administrator's address and device, whichever function records its auth events (AuthEvent.save).
+_acting_origin: contextvars.ContextVar[tuple[str | None, str]] = contextvars.ContextVar(
+    "tokenlab_acting_origin", default=(None, ""))
+
+
+@contextlib.contextmanager
+def acting_from(*, ip: str | None, user_agent: str = ""):
+    """Record auth events made inside this block, that name no address or device, with `ip` and `user_agent`."""
+    token = _acting_origin.set((ip, user_agent))
+    try:
+        yield
+    finally:
+        _acting_origin.reset(token)
+
+
+def acting_origin() -> tuple[str | None, str]:
+    """Return (address, User-Agent) set by `acting_from`, or (None, "")."""
+    return _acting_origin.get()
 
 
 class AuthEvent(models.Model):
@@ -297,14 +325,24 @@ class AuthEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.kind} {self.username or self.user_id}"
 
+    def save(self, *args, **kwargs):
+        # An event recorded inside `acting_from` (an administrator's action) that names no address or device of
+        # its own gets the acting person's.
+        if self._state.adding:
+            ip, user_agent = acting_origin()
+            self.ip = self.ip if self.ip is not None else ip
+            self.user_agent = (self.user_agent or user_agent)[:300]
+        super().save(*args, **kwargs)
+
 
 class LoginEnd(models.Model):
     """The record of one end: every login of a user from before `cutoff` (`login` blank), or one login.
 
-    Written where the end happens (`credentials_end`, which every path goes through, and `accounts.logins`), so
-    that a page can tell when, why and — for an administrator's action — by whom a login ended. The revocation
-    store stays the truth of *whether* a credential works; this is the history it does not keep (a user's
-    cut-off entry holds only the latest instant and reason).
+    Written where the end happens (`credentials_end`, which every path goes through, and
+    `accounts.logins.login_end`), so that a page can tell when, why and — for an administrator's action — by whom
+    a login ended. The revocation store stays the truth of *whether* a credential works; this is the history it
+    does not keep (a user's cut-off entry holds only the latest instant and reason). `reason` is a
+    `denylist.reasons.Reason`.
     """
 
     user_id = models.BigIntegerField(db_index=True, help_text="Not a foreign key: the record outlives the account.")

@@ -1,7 +1,15 @@
 """A user known by id, loaded from the database only if a view needs more than the id (both doors use it)."""
 
 from django.contrib.auth import get_user_model
-from rest_framework.exceptions import AuthenticationFailed
+
+from httpkit.refusals import CallerRefused
+
+
+class UserGone(CallerRefused):
+    """The user a verified credential names is gone or inactive (its credential has been ended already)."""
+
+    default_detail = "User not found or inactive."
+    default_code = "user_not_found"
 
 
 class LazyUser:
@@ -10,8 +18,9 @@ class LazyUser:
     `pk`/`id` come from the credential (a token's `sub`, a session's user id), so checking it and listing the
     caller's notes cost no user query. Any other attribute (`is_staff`, `username`, ...) loads the user row once:
     authorization always reads the database, never a value that may have gone stale since the credential was
-    issued. A row that is gone or inactive raises AuthenticationFailed — though by then the credential has been
-    ended already (accounts.models ends every credential of a user who is deactivated or deleted).
+    issued. A row that is gone or inactive raises UserGone, which the API answers as a failed authentication —
+    though by then the credential has been ended already (accounts.models ends every credential of a user who is
+    deactivated or deleted).
     """
 
     is_authenticated = True
@@ -22,11 +31,11 @@ class LazyUser:
         self._user = None
 
     def load(self):
-        """Return the user row (one query, then cached), or raise AuthenticationFailed if it is gone or inactive."""
+        """Return the user row (one query, then cached), or raise UserGone if it is gone or inactive."""
         if self._user is None:
             user = get_user_model().objects.filter(pk=self.pk, is_active=True).first()
             if user is None:
-                raise AuthenticationFailed("User not found or inactive.", code="user_not_found")
+                raise UserGone()
             self._user = user
         return self._user
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuthEvent, LoginEnd, User, acting_admin_note, acting_door, credentials_end
+from denylist.reasons import Reason
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,7 @@ def user_log_out_everywhere(*, user: User, door: str = "") -> None:
     waits for this cut-off to commit and sees it.
     """
     get_user_model()._base_manager.select_for_update().filter(pk=user.pk).exists()
-    credentials_end(user_id=user.pk, reason="logout_everywhere", user=user)
-    auth_event_record(kind=AuthEvent.Kind.LOGOUT_EVERYWHERE, user=user, door=door)
+    credentials_end(user_id=user.pk, reason=Reason.LOGOUT_EVERYWHERE, user=user, door=door)
 
 
 def user_password_change(*, user: User, old_password: str, new_password: str, door: str = "",

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-from accounts.network import address_block
+from httpkit.network import address_block
 from httpkit.outages import BackendUnavailable
+from httpkit.refusals import TooManyAttempts
 
 _LOCAL_LOCK = threading.Lock()
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -36,16 +37,20 @@ def parse_rate(rate: str) -> Rate:
     return Rate(int(count), _PERIODS[period.strip().lower()[:1]])
 
 
-class Throttled(Exception):
+class Throttled(TooManyAttempts):
     """A counter is over its rate; `wait` is the seconds until its window ends (the `Retry-After`)."""
-
-    def __init__(self, wait: int):
-        super().__init__(wait)
-        self.wait = wait
 
 
 class LoginThrottled(Throttled):
     """Too many failed password checks for this account or from this address."""
+
+    default_detail = "Too many login attempts."
+
+
+class OldPasswordThrottled(LoginThrottled):
+    """A logged-in user's old password was checked once too often: the login throttle, in a password change's words."""
+
+    default_detail = "Too many password attempts."
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,8 @@ class LoginThrottle(FixedWindowThrottle):
     """Count failed password checks per account (`LOGIN_RATE`) and per client address (`LOGIN_ADDRESS_RATE`).
 
     The account counter stops guessing one password from many addresses; the address counter (an IPv6 /64 is
-    one address, see accounts.network.address_block) stops spraying many accounts from one address. The
-    address is the one accounts.network.client_ip trusts: a client-written X-Forwarded-For never chooses the
+    one address, see httpkit.network.address_block) stops spraying many accounts from one address. The
+    address is the one httpkit.network.client_ip trusts: a client-written X-Forwarded-For never chooses the
     counter (OWASP Authentication Cheat Sheet, "Login Throttling").
 
     Only failures count. A check takes its slots before the password is hashed (`reserve`) and a successful

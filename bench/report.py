@@ -31,7 +31,11 @@ Schema `tokenlab.authbench/1` (every time in ms, every size in bytes):
   server_used_bytes}, `rebuild` {leased_after_s, requests, clients, latency_ms {p50, p99, max}}; `http` {entries,
   workers, rows: [{clients, variants: {variant: throughput_rps, throughput_ratio, latency_ms}}, and `error`
   (numbers None) for a client count whose requests failed]};
-  `lease_seconds`, `rebuild_chunk`, `labels`, `doors`; or {skipped: why}.
+  `lease_seconds`, `rebuild_chunk`, `labels`, `doors`; or {skipped: why}; each `rebuild` also has `goal`
+  {leased_under_s, slowest_under_ms, met} (issue 20's recovery goal);
+- `tracking` (null unless a door was measured both on Redis and with client-side caching): `pairs` [{door,
+  redis, tracked: {key, label, throughput_ratio, cpu_throughput_ratio, p50_ratio, redis_round_trips,
+  revocation_accepted_after}}], `on_by_default` (docs/scaling.md says why not).
 """
 
 import json
@@ -196,6 +200,31 @@ def doors_compare(rows: list[dict]) -> dict | None:
             "goal": goal, "goal_met": all(goal.values()), "not_applicable": not_applicable}
 
 
+TRACKING_PAIRS = (("session", "session-cached-db", "session-cached-db-tracking"),
+                  ("jwt", "jwt-revocation-redis", "jwt-revocation-tracking"))
+TRACKING_DEFAULT = False  # docs/scaling.md: the invalidation races the next request; the store promises 0
+
+
+def tracking_compare(rows: list[dict]) -> dict | None:
+    """Return the client-side caching experiment beside each door on Redis (issue 20): for each door measured both
+    ways, its Redis row and its tracked row; None if no pair was measured."""
+    by_key = {row["key"]: row for row in rows if not row.get("skipped")}
+    pairs = []
+    for door, plain, tracked in TRACKING_PAIRS:
+        if plain not in by_key or tracked not in by_key:
+            continue
+        pairs.append({"door": door, **{side: {
+            "key": key, "label": by_key[key]["label"], "throughput_ratio": by_key[key]["ratios"]["throughput"],
+            "cpu_throughput_ratio": by_key[key]["ratios"].get("cpu_throughput"),
+            "p50_ratio": by_key[key]["ratios"]["p50"],
+            "redis_round_trips": by_key[key]["redis"]["round_trips_per_request"],
+            "revocation_accepted_after": by_key[key]["revocation"].get("accepted_after_revoke")}
+            for side, key in (("redis", plain), ("tracked", tracked))}})
+    if not pairs:
+        return None
+    return {"pairs": pairs, "on_by_default": TRACKING_DEFAULT}
+
+
 def report_build(*, rows: list[dict], login: list[dict], algorithms: list[dict], parameters: dict,
                  notes: list[str], seconds: float, scale: dict | None = None) -> dict:
     """Assemble the report and add every ratio to the baseline (the first row)."""
@@ -236,6 +265,7 @@ def report_build(*, rows: list[dict], login: list[dict], algorithms: list[dict],
         "ranking": ranked,
         "indistinguishable": indistinguishable,
         "doors": doors_compare(rows),
+        "tracking": tracking_compare(rows),
         "login": login,
         "algorithms": algorithms,
         "scale": scale,

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from bench.credentials import Account
+from httpkit.redis_primary import primary_client
 
 NOTES_PER_USER = 5
 
@@ -88,10 +89,8 @@ def redis_namespace():
     try:
         yield {"CACHES": caches, "REVOCATION_REDIS_KEY": f"{prefix}:revocations"}
     finally:
-        import redis
-
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
-                                      socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT)
+        client = primary_client(socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+                                socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT)
         try:
             keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
             # UNLINK, not DEL: freeing a hash of a million fields (authbench --scale) would block Redis for longer

@@ -15,8 +15,6 @@ import statistics
 import threading
 import time
 
-import redis
-from django.conf import settings
 from django.db import connections
 from django.test import override_settings
 
@@ -26,6 +24,7 @@ from bench.measure import Samples, percentile, run_slice
 from bench.transport import InProcessTransport
 from bench.variants import BASELINE, BY_KEY, REVOCATION_REDIS, SESSION_CACHED_DB
 from denylist import revocation, seeding
+from httpkit.redis_primary import primary_client
 
 SIZES = (100, 10_000, 1_000_000)
 CLIENTS = (1, 2, 4, 8, 16)
@@ -35,6 +34,10 @@ REASON = "authbench-scale"
 KEY_PREFIX = "scale-"
 REBUILD_CLIENTS = 2  # in-process clients sending requests while the copy is rebuilt, as two workers would
 REBUILD_TIMEOUT = 120.0
+# What a lost copy of a million entries must do to be an outage no one notices (issue 20): lease again within 10 s,
+# and no request slower than 0.5 s while the requests rebuild it.
+RECOVERY_SECONDS = 10.0
+RECOVERY_SLOWEST_MS = 500.0
 # Both doors work under this one profile (the JWT door ignores the session engine): used while rebuilding.
 _BOTH_DOORS = {"SESSION_ENGINE": SESSION_CACHED_DB, "REVOCATION_BACKEND": REVOCATION_REDIS,
                "REVOCATION_ENABLED": True}
@@ -42,7 +45,7 @@ _BOTH_DOORS = {"SESSION_ENGINE": SESSION_CACHED_DB, "REVOCATION_BACKEND": REVOCA
 
 def admin_client():
     """Return a Redis client of the run's own, for the slow administrative commands of this section."""
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=60, socket_connect_timeout=5)
+    return primary_client(socket_timeout=60, socket_connect_timeout=5)
 
 
 def seed(*, start: int, stop: int, client, key: str) -> float:
@@ -173,15 +176,25 @@ def rebuild_after_flush(states: dict, *, client, key: str, session_prefix: str) 
     if errors:
         raise BenchError(f"during the rebuild: {errors[0]}")
     ordered = sorted(latencies)
+    slowest_ms = round(ordered[-1] * 1000, 2) if ordered else None
     return {
         "leased_after_s": round(leased_after, 3) if leased_after is not None else None,
         "requests": len(ordered),
         "clients": REBUILD_CLIENTS,
         "latency_ms": {
             "p50": round(percentile(ordered, 50) * 1000, 2), "p99": round(percentile(ordered, 99) * 1000, 2),
-            "max": round(ordered[-1] * 1000, 2),
+            "max": slowest_ms,
         } if ordered else None,
+        "goal": recovery_goal(leased_after, slowest_ms),
     }
+
+
+def recovery_goal(leased_after_s: float | None, slowest_ms: float | None) -> dict:
+    """Issue 20's recovery goal for a lost copy: a lease again within `RECOVERY_SECONDS`, and no request served
+    meanwhile slower than `RECOVERY_SLOWEST_MS`; `met` says whether this rebuild reached both."""
+    return {"leased_under_s": RECOVERY_SECONDS, "slowest_under_ms": RECOVERY_SLOWEST_MS,
+            "met": leased_after_s is not None and leased_after_s < RECOVERY_SECONDS
+            and slowest_ms is not None and slowest_ms < RECOVERY_SLOWEST_MS}
 
 
 def http_clients(states: dict, *, clients: tuple[int, ...], seconds: float, rounds: int) -> list[dict]:

@@ -245,6 +245,10 @@ def scale_table(report: dict) -> list[str]:
     lines.append(f"(lease {scale['lease_seconds']} s; the copy is rebuilt by the requests that find it gone, "
                  f"{scale['rebuild_chunk'] or 'all'} entries per request; requests meanwhile come from "
                  f"{scale['sizes'][0]['rebuild']['clients'] if scale['sizes'] else '-'} in-process clients)")
+    goals = [f"{size['entries']:,} {'met' if size['rebuild']['goal']['met'] else 'MISSED'}"
+             for size in scale["sizes"] if size["rebuild"].get("goal")]
+    if goals:
+        lines.append("recovery goal (leased again < 10 s, no request > 0.5 s meanwhile): " + "; ".join(goals))
     http = scale["http"]
     rows = [[f"HTTP, {http['entries']:,} entries, {http['workers']} workers", *[
         f"{labels[k]}" for k in http["rows"][0]["variants"]]]] if http["rows"] else []

@@ -14,6 +14,8 @@ SESSION_CACHE = "django.contrib.sessions.backends.cache"
 SESSION_CACHED_DB = "sessions_demo.backends.cached_db"
 REVOCATION_DB = "denylist.backends.db.DatabaseRevocationBackend"
 REVOCATION_REDIS = "denylist.backends.redis.RedisRevocationBackend"
+# The client-side caching experiment (docs/scaling.md): off by default, measured beside the two doors on Redis.
+REVOCATION_TRACKED = "denylist.backends.tracking.TrackedRedisRevocationBackend"
 
 BASELINE = "baseline"
 _NEUTRAL = {"SESSION_ENGINE": SESSION_DB, "REVOCATION_BACKEND": REVOCATION_DB, "REVOCATION_ENABLED": True}
@@ -72,6 +74,16 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("jwt-revocation-db", "JWT · revocation check (database)", "jwt", "/jwt/api/notes/", "jwt",
             "Token Lab's verifier plus the revocation store's database backend (one indexed query).",
             {"REVOCATION_BACKEND": REVOCATION_DB}),
+    Variant("session-cached-db-tracking", "session · cached_db + client-side caching", "session",
+            "/session/api/notes/", "session",
+            "Experiment, off by default: the cached_db store on the client-side caching backend. The session itself "
+            "is read from Redis, so its check still rides in that one pipeline: nothing to skip.",
+            {"SESSION_ENGINE": SESSION_CACHED_DB, "REVOCATION_BACKEND": REVOCATION_TRACKED}, needs_redis=True),
+    Variant("jwt-revocation-tracking", "JWT · revocation check + client-side caching", "jwt", "/jwt/api/notes/",
+            "jwt",
+            "Experiment, off by default: the revocation check answered from the worker's memory while Redis (CLIENT "
+            "TRACKING) has said nothing changed; a repeated check makes no round trip.",
+            {"REVOCATION_BACKEND": REVOCATION_TRACKED}, needs_redis=True),
     Variant("drf-token", "DRF TokenAuthentication", "drf-token", "/bench/drf-token/api/notes/", "drf-token",
             "Outside reference: rest_framework.authtoken, a random key looked up with its user in one query."),
 )

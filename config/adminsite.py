@@ -6,7 +6,6 @@ Both the admin's login and its "change my password" page check a password; both 
 instead of a crash.
 """
 
-from http import HTTPStatus
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.admission import LoginRefused
 from accounts.throttling import LoginThrottled
+from httpkit.refusals import refusal_page_apply, refusal_page_text
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
@@ -33,8 +33,7 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
             return super().clean()
         except LoginThrottled as exc:
             self.throttled = exc
-            raise ValidationError(f"Too many login attempts. Try again in {exc.wait} seconds.",
-                                  code="throttled") from None
+            raise ValidationError(refusal_page_text(exc), code="throttled") from None
 
 
 class ThrottledAdminPasswordChangeForm(AdminPasswordChangeForm):
@@ -56,9 +55,8 @@ class ThrottledAdminPasswordChangeForm(AdminPasswordChangeForm):
             checked = authenticate(self.request, username=self.user.get_username(), password=old_password,
                                    purpose="old_password")
         except LoginThrottled as exc:
-            self.throttled = exc
-            raise ValidationError(f"Too many password attempts. Try again in {exc.wait} seconds.",
-                                  code="throttled") from None
+            self.throttled = exc  # OldPasswordThrottled: the login throttle, in a password change's words
+            raise ValidationError(refusal_page_text(exc), code="throttled") from None
         if checked is None or checked.pk != self.user.pk:
             raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
@@ -84,13 +82,9 @@ class _AdmittedLoginView(LoginView):
 
 
 def _throttled_status(response):
-    """Turn a form response whose password check was throttled into a 429 with Retry-After."""
+    """Give a form response whose password check was throttled the refusal's status and Retry-After (429)."""
     form = (getattr(response, "context_data", None) or {}).get("form")
-    throttled = getattr(form, "throttled", None)
-    if throttled is not None:
-        response.status_code = HTTPStatus.TOO_MANY_REQUESTS
-        response["Retry-After"] = str(throttled.wait)
-    return response
+    return refusal_page_apply(response, getattr(form, "throttled", None))
 
 
 class TokenLabAdminSite(AdminSite):

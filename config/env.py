@@ -127,6 +127,32 @@ def env_database(name: str, default: str, *, engines: tuple[str, ...], **options
     return config
 
 
+def env_host_ports(name: str) -> list[tuple[str, int]]:
+    """Return the variable as a list of (host, port): comma-separated `host:port` items (`[::1]:26379` for IPv6),
+    or [] when it is unset."""
+    addresses = []
+    for item in env_list(name, []):
+        host, _, port = item.rpartition(":")
+        host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535 or any(c in host for c in "/@ []"):
+            raise ImproperlyConfigured(f"{name} must be comma-separated host:port items, not {item!r}.")
+        addresses.append((host, int(port)))
+    return addresses
+
+
+# A name Sentinel monitors: it travels as the host part of django-redis's URL, which is read case-insensitively.
+_SERVICE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+
+
+def env_service_name(name: str, default: str) -> str:
+    """Return the variable when it is a Sentinel master name: lowercase letters, digits, `_`, `.`, `-`."""
+    value = env_str(name, default)
+    if not _SERVICE_NAME.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name} must be lowercase letters, digits, '_', '.' or '-' (at most 64), not {value!r}.")
+    return value
+
+
 # --- what `manage.py` reads before Django starts --------------------------------------------------------------------
 # `make run` writes this file (gitignored) so that `.venv/bin/python manage.py ...` in a new terminal runs as
 # `make run` does: development mode. Only manage.py reads it — gunicorn (`make serve`, config.wsgi) never does, so

@@ -1,7 +1,8 @@
 """Django settings for Token Lab: one module, every knob read from the environment.
 
 Embedded mode (the default on a laptop): SQLite in the project folder, no Redis. Production / scale-out mode:
-`DATABASE_URL` points at PostgreSQL and `REDIS_URL` at Redis, shared by every gunicorn worker and host.
+`DATABASE_URL` points at PostgreSQL and `REDIS_URL` at Redis (or `REDIS_SENTINELS` at the sentinels that name its
+current primary), shared by every gunicorn worker and host.
 Secrets have development defaults only when DEBUG is on; otherwise a missing one stops the process.
 """
 
@@ -18,10 +19,12 @@ from config.env import (
     env_choice,
     env_database,
     env_float,
+    env_host_ports,
     env_int,
     env_list,
     env_rate,
     env_required,
+    env_service_name,
     env_str,
     env_url,
 )
@@ -131,6 +134,16 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 # --- Redis: the shared fast path in production mode -------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
 REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5, minimum=0)
+# High availability: with sentinels, every Redis client asks them for the current primary of the master they
+# monitor under REDIS_SENTINEL_MASTER, at each new connection — so a failover needs no restart (README).
+REDIS_SENTINELS = env_host_ports("REDIS_SENTINELS")
+REDIS_SENTINEL_MASTER = env_service_name("REDIS_SENTINEL_MASTER", "tokenlab")
+if REDIS_SENTINELS:
+    if REDIS_URL:
+        raise ImproperlyConfigured(
+            "Set REDIS_URL or REDIS_SENTINELS, not both: with sentinels, Token Lab asks them for the primary.")
+    # django-redis's Sentinel URL: the host part names the monitored master, database 0.
+    REDIS_URL = f"redis://{REDIS_SENTINEL_MASTER}/0"
 
 if REDIS_URL:
     CACHES = {
@@ -146,6 +159,11 @@ if REDIS_URL:
             },
         }
     }
+    if REDIS_SENTINELS:
+        # One pool, to the primary only (no reads from replicas: a replica may lag behind a logout). The sentinels
+        # themselves are asked with the same timeouts (redis-py copies the socket_* options to them).
+        CACHES["default"]["OPTIONS"].update(
+            CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory", SENTINELS=REDIS_SENTINELS)
     SESSION_ENGINE = "sessions_demo.backends.cached_db"
     REVOCATION_BACKEND = "denylist.backends.redis.RedisRevocationBackend"
 else:

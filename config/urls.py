@@ -26,7 +26,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     api_urls(path("api/", include([
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
-        path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+        # Swagger UI inside a page of Token Lab's (a language, a link home): templates/api/docs.html.
+        path("docs/", SpectacularSwaggerView.as_view(url_name="schema", template_name="api/docs.html"),
+             name="api-docs"),
     ]))),
     path("admin/console/", include("console.urls")),
     path("admin/", admin.site.urls),

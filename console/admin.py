@@ -14,17 +14,24 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accounts import logins, services
-from accounts.models import AuthEvent, User, acting_admin
+from accounts import logins
+from accounts.models import AuthEvent, User, acting_from
 from console import services as console_services
 from console import views
+from denylist.reasons import reason_words
 from httpkit.adminguard import StrictInputAdminMixin
+from httpkit.network import client_ip, user_agent
 from jwt_demo.logins import family_facts
 from jwt_demo.models import RefreshToken, TokenFamily
 
 
 def _confirmed(request) -> bool:
     return request.POST.get("confirm") == "yes"
+
+
+def _from(request):
+    """Log the auth events of an action with the acting administrator's address and device."""
+    return acting_from(ip=client_ip(request), user_agent=user_agent(request))
 
 
 def _action_confirmation(modeladmin, request, queryset, *, action: str, title: str, consequence: str):
@@ -62,7 +69,8 @@ class TokenLabUserAdmin(StrictInputAdminMixin, UserAdmin):
             return _action_confirmation(self, request, queryset, action="log_out_everywhere",
                                         title="Log these users out everywhere?",
                                         consequence="Every session and token of each stops working at once.")
-        done = console_services.users_log_out_everywhere(users=queryset, admin=request.user)
+        with _from(request):
+            done = console_services.users_log_out_everywhere(users=queryset, admin=request.user)
         self.message_user(request, f"{done} user(s) logged out everywhere.", messages.SUCCESS)
         return None
 
@@ -74,15 +82,16 @@ class TokenLabUserAdmin(StrictInputAdminMixin, UserAdmin):
                                                     "of each stops working at once.")
         if queryset.filter(pk=request.user.pk).exists():
             self.message_user(request, "You cannot suspend your own account.", messages.ERROR)
-        suspended = console_services.users_suspend(users=queryset, admin=request.user)
+        with _from(request):
+            suspended = console_services.users_suspend(users=queryset, admin=request.user)
         self.message_user(request, f"{suspended} user(s) suspended.", messages.SUCCESS)
         return None
 
     @admin.action(description="Reactivate selected users", permissions=["change"])
     def reactivate(self, request, queryset):
-        with acting_admin(request.user):
+        with _from(request):
             for user in queryset:
-                services.user_reactivate(user=user, door="admin")
+                console_services.user_reactivate(user=user, admin=request.user)
         self.message_user(request, f"{queryset.count()} user(s) reactivated.", messages.SUCCESS)
 
 
@@ -170,12 +179,28 @@ class FamilyStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EndReasonFilter(admin.SimpleListFilter):
+    """Why a token login's own row says it ended, in words (a live login's blank reason is no choice: a link
+    without a name, which screen readers cannot announce)."""
+
+    title = "ended because"
+    parameter_name = "revoked_reason"
+
+    def lookups(self, request, model_admin):
+        reasons = (TokenFamily.objects.exclude(revoked_reason="").order_by("revoked_reason")
+                   .values_list("revoked_reason", flat=True).distinct())
+        return [(reason, reason_words(reason)) for reason in reasons]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(revoked_reason=self.value()) if self.value() else queryset
+
+
 @admin.register(TokenFamily)
 class TokenFamilyAdmin(StrictInputAdminMixin, admin.ModelAdmin):
     """Token logins of every user, each with its state as accounts.logins decides it."""
 
     list_display = ["short_id", "user", "door", "device", "ip", "created", "last_refreshed", "state", "ended"]
-    list_filter = [FamilyStateFilter, "door", "revoked_reason"]
+    list_filter = [FamilyStateFilter, "door", EndReasonFilter]
     search_fields = ["user__username", "ip", "id", "user_agent"]
     list_select_related = ["user"]
     fields = ["id", "user", "door", "user_agent", "ip", "created", "last_refreshed", "absolute_expires_at",
@@ -225,7 +250,8 @@ class TokenFamilyAdmin(StrictInputAdminMixin, admin.ModelAdmin):
             return _action_confirmation(self, request, queryset.filter(pk__in=[f.pk for f in live]),
                                         action="revoke_families", title="Revoke these logins?",
                                         consequence="Every access and refresh token of each stops working at once.")
-        ended = console_services.logins_end(chosen=[(f.user_id, f"t-{f.pk}") for f in live], admin=request.user)
+        with _from(request):
+            ended = console_services.logins_end(chosen=[(f.user_id, f"t-{f.pk}") for f in live], admin=request.user)
         self.message_user(request, f"{ended} login(s) revoked.", messages.SUCCESS)
         return None
 

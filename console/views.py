@@ -1,9 +1,10 @@
 """The admin console's pages: dashboard, live sessions and token logins across users, one user's logins.
 
 Staff with the "view user" permission see; staff with "change user" act; everyone else gets nothing (the admin
-login page for the anonymous and non-staff, 403 for staff without the permission). Destructive actions (log
-out everywhere, suspend, ending several logins) answer with a confirmation page first, and every action is
-recorded as an auth event naming the administrator.
+login page for the anonymous and non-staff, 403 for staff without the permission). Every action that cannot be
+undone (ending one login or several, log out everywhere, suspend) answers with a confirmation page first; every
+action is recorded as an auth event naming the administrator, with the administrator's address and device. The
+user page's actions are a table (console.actions.USER_ACTIONS): name → permission, confirmation, service call.
 """
 
 import ipaddress
@@ -20,18 +21,14 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import logins, services
-from accounts.models import AuthEvent, acting_admin
+from accounts import logins
+from accounts.models import acting_from
 from console import selectors
 from console import services as console_services
+from console.actions import CHANGE, USER_ACTIONS, VIEW, Refused, login_described
 from httpkit.adminguard import NUL, query_has_nul
-from jwt_demo.logins import family_facts
-from jwt_demo.models import TokenFamily
-from sessions_demo.logins import session_facts
-from sessions_demo.models import DeviceSession
+from httpkit.network import client_ip, user_agent
 
-VIEW = "accounts.view_user"
-CHANGE = "accounts.change_user"
 PER_PAGE = 50
 AGES = {"1h": ("Last hour", timedelta(hours=1)), "24h": ("Last 24 hours", timedelta(hours=24)),
         "7d": ("Last 7 days", timedelta(days=7))}
@@ -50,15 +47,10 @@ def _context(request, **extra) -> dict:
 def _user_or_404(user_id: str):
     if not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id):
         raise Http404("No such user.")
-    user = get_user_model().objects.filter(pk=int(user_id)).first()
+    user = selectors.user_get(int(user_id))
     if user is None:
         raise Http404("No such user.")
     return user
-
-
-def _record(*, kind: str, user, admin_user, detail: str) -> None:
-    services.auth_event_record(kind=kind, user=user, door="admin",
-                               detail=f"{detail} by {admin_user.get_username()}")
 
 
 # --- dashboard -----------------------------------------------------------------------------------------------
@@ -93,10 +85,10 @@ def _filtered(request, which: str):
     if query_has_nul(params):
         return None, {}, "A filter holds a character no value can contain; showing nothing."
     now = timezone.now()
-    rows = (selectors.live_sessions(now) if which == "sessions" else selectors.live_token_logins(now))
-    rows = rows.select_related("user")
+    source = logins.source(KINDS[which]["kind"])
+    rows = logins.live_rows(source, now=now).select_related("user")
     filters = {name: params.get(name, "").strip()[:300] for name in ("door", "ip", "device", "age", "user", "q")}
-    if filters["door"] and which == "tokens":
+    if filters["door"] and len(source.doors) > 1:  # a list of one door has no door to choose
         rows = rows.filter(door=filters["door"])
     if filters["ip"]:
         try:
@@ -133,7 +125,7 @@ def logins_view(request, which: str):
     rows, filters, error = _filtered(request, which)
     page = Paginator(rows if rows is not None else [], PER_PAGE).get_page(request.GET.get("page"))
     source = logins.source(spec["kind"])
-    facts = [session_facts(r) if which == "sessions" else family_facts(r) for r in page.object_list]
+    facts = [source.row_facts(r) for r in page.object_list]
     usernames = {r.user_id: r.user.get_username() for r in page.object_list}
     keep = request.GET.copy()
     keep.pop("page", None)
@@ -148,38 +140,41 @@ def logins_view(request, which: str):
 def _bulk_end(request, which: str):
     _require(request, CHANGE)
     ids = [i for i in request.POST.getlist("ids") if NUL not in i][:PER_PAGE]
-    chosen = []
+    found = []
     for login_id in dict.fromkeys(ids):
         parsed = logins.login_id_parse(login_id)
         if parsed is None or parsed[0].kind != KINDS[which]["kind"]:
             continue
-        row = _owner(which, parsed[1])
-        if row is not None:
-            login = logins.login_get(user_id=row.user_id, login_id=login_id)
-            if login is not None and login.state.is_live:
-                chosen.append((login, row.user))
-    back = reverse(f"console:{which}")
+        login = logins.login_get(user_id=None, login_id=login_id)  # whoever's it is
+        if login is not None and login.state.is_live:
+            found.append(login)
+    owners = get_user_model().objects.in_bulk({login.user_id for login in found})
+    chosen = [(login, owners[login.user_id]) for login in found if login.user_id in owners]
+    back = _list_url(request, which)
     if not chosen:
         messages.warning(request, "Nothing to end: choose one or more live logins.")
         return HttpResponseRedirect(back)
     if request.POST.get("confirm") != "yes":
         return TemplateResponse(request, "console/confirm.html", _context(
-            request, title=f"End {len(chosen)} login{'s' if len(chosen) != 1 else ''}?", action_url=request.path,
+            request, title=f"End {len(chosen)} login{'s' if len(chosen) != 1 else ''}?",
+            action_url=request.get_full_path(),
             hidden=[("ids", login.id) for login, _user in chosen],
-            items=[f"{user.get_username()}: {login.device}, {login.ip or 'unknown address'}, "
-                   f"{login.kind} login started {login.created:%Y-%m-%d %H:%M}" for login, user in chosen],
+            items=[login_described(login, user.get_username()) for login, user in chosen],
             consequence="Each of these logins stops working on its next request, on every server.",
             cancel_url=back))
-    ended = console_services.logins_end(chosen=[(user.pk, login.id) for login, user in chosen], admin=request.user)
+    with acting_from(ip=client_ip(request), user_agent=user_agent(request)):
+        ended = console_services.logins_end(chosen=[(user.pk, login.id) for login, user in chosen],
+                                            admin=request.user)
     messages.success(request, f"{ended} login{'s' if ended != 1 else ''} ended.")
     return HttpResponseRedirect(back)
 
 
-def _owner(which: str, key: str):
-    """Return the live-list row (session or token family) of `key` with its user, or None."""
-    if which == "sessions":
-        return DeviceSession.objects.filter(digest=key, user__isnull=False).select_related("user").first()
-    return TokenFamily.objects.filter(pk=key).select_related("user").first()
+def _list_url(request, which: str) -> str:
+    """Return the list's address with the filters it was showing (not the page: ending logins shortens it)."""
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    query = keep.urlencode() if not query_has_nul(keep) else ""
+    return reverse(f"console:{which}") + (f"?{query}" if query else "")
 
 
 # --- one user ------------------------------------------------------------------------------------------------
@@ -187,63 +182,37 @@ def user_view(request, user_id: str):
     _require(request, VIEW)
     user = _user_or_404(user_id)
     if request.method == "POST":
-        _require(request, CHANGE)
         return _user_action(request, user)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
-    found = logins.login_list(user_id=user.pk, live_only=False, limit=100)
+    found = selectors.user_logins(user)
     return TemplateResponse(request, "console/user.html", _context(
         request, title=f"Sessions and tokens of {user.get_username()}", subject=user,
-        opts=get_user_model()._meta,
-        sessions=[login for login in found if login.kind == "session"],
-        tokens=[login for login in found if login.kind == "token"],
-        events=AuthEvent.objects.filter(user=user)[:30],
+        opts=get_user_model()._meta, sessions=found.sessions, tokens=found.tokens, ended=found.ended,
+        ended_days=selectors.ENDED_SHOWN.days, events=selectors.user_events(user),
     ))
 
 
-def _confirm_page(request, user, action: str, title: str, consequence: str):
-    return TemplateResponse(request, "console/confirm.html", _context(
-        request, title=title, action_url=request.path, hidden=[("action", action)], items=[user.get_username()],
-        consequence=consequence, cancel_url=request.path))
-
-
 def _user_action(request, user):
-    action = request.POST.get("action", "")
     back = HttpResponseRedirect(request.path)
-    if action in {"end_session", "revoke_family"}:
-        login_id = {"end_session": "s-" + request.POST.get("session", ""),
-                    "revoke_family": "t-" + request.POST.get("family", "")}[action]
-        ended = logins.login_end(user_id=user.pk, login_id=login_id, reason="admin", by=request.user)
-        if ended is None:
-            messages.warning(request, {"end_session": "No such session (it may have ended already).",
-                                       "revoke_family": "No such login."}[action])
-            return back
-        _record(kind=AuthEvent.Kind.SESSION_REVOKED if ended.kind == "session" else AuthEvent.Kind.LOGIN_ENDED,
-                user=user, admin_user=request.user, detail=f"{ended.kind} login {ended.id[:10]} ended")
-        messages.success(request, "Session ended." if ended.kind == "session"
-                         else "Every token of that login has been revoked.")
-    elif action == "log_out_everywhere":
-        if request.POST.get("confirm") != "yes":
-            return _confirm_page(request, user, action, f"Log {user.get_username()} out everywhere?",
-                                 "Every session and every token of this account stops working on its next request.")
-        with acting_admin(request.user):  # the auth event and the record of the end name the administrator
-            services.user_log_out_everywhere(user=user, door="admin")
-        messages.success(request, "Logged out everywhere: every session and token has ended.")
-    elif action == "suspend":
-        if user.pk == request.user.pk:
-            messages.error(request, "You cannot suspend your own account.")
-            return back
-        if request.POST.get("confirm") != "yes":
-            return _confirm_page(request, user, action, f"Suspend {user.get_username()}?",
-                                 "The account can no longer log in, and every session and token of it stops "
-                                 "working on its next request. Reactivating later revives none of them.")
-        with acting_admin(request.user):
-            services.user_suspend(user=user, door="admin")
-        messages.success(request, "Account suspended; every session and token has ended.")
-    elif action == "reactivate":
-        with acting_admin(request.user):
-            services.user_reactivate(user=user, door="admin")
-        messages.success(request, "Account reactivated. Credentials ended earlier stay dead.")
-    else:
+    action = USER_ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        _require(request, CHANGE)
         messages.error(request, "Unknown action.")
+        return back
+    _require(request, action.permission)
+    try:
+        target = action.target(request, user)
+        if action.confirm and request.POST.get("confirm") != "yes":
+            hidden = [(name, request.POST[name]) for name in ("action", "session", "family") if name in request.POST]
+            return TemplateResponse(request, "console/confirm.html", _context(
+                request, title=action.confirm.format(username=user.get_username()), action_url=request.path,
+                hidden=hidden, items=[action.describe(target)], consequence=action.consequence,
+                cancel_url=request.path))
+        with acting_from(ip=client_ip(request), user_agent=user_agent(request)):
+            done = action.run(request, user, target)
+    except Refused as refused:
+        messages.add_message(request, refused.level, refused.message)
+        return back
+    messages.success(request, done)
     return back

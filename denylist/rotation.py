@@ -21,9 +21,11 @@ Either record is written so that of concurrent exchanges of one token exactly on
 import enum
 from collections.abc import Callable
 
+from denylist.reasons import Reason
+
 __all__ = ["REUSE", "RefreshRefused", "RefreshReused", "Use", "refresh_use_settle"]
 
-REUSE = "reuse"  # the reason a login ended by reuse detection is recorded with, in every store
+REUSE = Reason.REUSE  # the reason a login ended by reuse detection is recorded with, in every store
 
 
 class Use(enum.Enum):

@@ -44,13 +44,16 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models, transaction
 
+from denylist.reasons import Reason
+
 # How long a cut-off written by the database lives (days). Must exceed the longest credential lifetime
 # (checked at start-up: tokenlab.E022).
 CUTOFF_HORIZON_DAYS = 366
 
-REASON_PASSWORD = "password_changed"
-REASON_SUSPENDED = "suspended"
-REASON_DELETED = "deleted"
+# The reasons the triggers write (denylist.reasons): spelled into the SQL, so a changed value needs a migration.
+REASON_PASSWORD = Reason.PASSWORD_CHANGED.value
+REASON_SUSPENDED = Reason.SUSPENDED.value
+REASON_DELETED = Reason.DELETED.value
 
 
 @dataclass(frozen=True)

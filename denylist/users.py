@@ -40,7 +40,8 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from denylist import revocation
-from denylist.triggers import REASON_DELETED, REASON_PASSWORD, REASON_SUSPENDED, integer_key
+from denylist.reasons import Reason
+from denylist.triggers import integer_key
 
 # (the instance, the password being checked) while the user model's check_password runs.
 _checking: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("denylist_checking", default=None)
@@ -98,24 +99,33 @@ def _proven_rehash(instance, stored_password: str, update_fields) -> bool:
     return check_password(password, stored_password) and check_password(password, instance.password)
 
 
+def credentials_ended_by(stored_password: str, was_active: bool, password: str, active: bool, *,
+                         rehash: bool = False) -> Reason | None:
+    """Return why a write that took an account from (`stored_password`, `was_active`) as stored to (`password`,
+    `active`) ends every credential of the user, or None when it ends nothing: a new hash (unless `rehash`, the
+    same password re-encoded) is PASSWORD_CHANGED; an account that was active and is not, SUSPENDED; reactivating
+    revives nothing. The one rule of these receivers and of a user model that ends credentials itself."""
+    if stored_password != password and not rehash:
+        return Reason.PASSWORD_CHANGED
+    if was_active and not active:
+        return Reason.SUSPENDED
+    return None
+
+
 def _after_save(sender, instance, created=False, raw=False, **kwargs):
     before = instance.__dict__.pop(_BEFORE, None)
     if before is None or created:
         return
     stored_password, was_active, rehash = before
     active = active_flag(getattr(instance, _active_field(sender))) if _active_field(sender) else True
-    if stored_password != instance.password and not rehash:
-        reason = REASON_PASSWORD
-    elif was_active and not active:
-        reason = REASON_SUSPENDED
-    else:
-        return
-    revocation.revoke_user(user_id=instance.pk, reason=reason)
+    reason = credentials_ended_by(stored_password, was_active, instance.password, active, rehash=rehash)
+    if reason is not None:
+        revocation.revoke_user(user_id=instance.pk, reason=reason)
 
 
 def _after_delete(sender, instance, **kwargs):
     # The cut-off outlives the account: its id may come back (a sequence reset, another database restored).
-    revocation.revoke_user(user_id=instance.pk, reason=REASON_DELETED)
+    revocation.revoke_user(user_id=instance.pk, reason=Reason.DELETED)
 
 
 def _wrap_check_password(model) -> None:

@@ -6,8 +6,9 @@ HTML. A path that matches no view answers like the URL include it fell into, whe
 """
 
 import logging
+from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import Resolver404, URLResolver, get_resolver
 from rest_framework import exceptions
@@ -15,16 +16,22 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from httpkit.outages import is_outage, service_unavailable_response
+from httpkit.refusals import Refusal, TooManyAttempts, refusal_answer
 
 logger = logging.getLogger(__name__)
 
 
-
 def api_exception_handler(exc, context):
-    """Render DRF exceptions as `{"detail", "code"}`; map outages to 503 and oversized bodies to 413."""
+    """Render DRF exceptions as `{"detail", "code"}`; map outages to 503, oversized bodies to 413, the domain's
+    refusals by their kind (httpkit.refusals.REFUSALS) and a Django ValidationError (a service refusing its input,
+    field by field) to 400 with its field errors under `errors`."""
     if is_outage(exc):
         return service_unavailable_response(exc)
-    if isinstance(exc, RequestDataTooBig):
+    if isinstance(exc, Refusal) and refusal_answer(exc) is not None:
+        exc = refusal_api_exception(exc, context)
+    elif isinstance(exc, ValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, RequestDataTooBig):
         exc = exceptions.APIException("Request body is too large.", "payload_too_large")
         exc.status_code = 413
     elif isinstance(exc, SuspiciousOperation):
@@ -41,6 +48,29 @@ def api_exception_handler(exc, context):
     if auth_header:
         response["WWW-Authenticate"] = auth_header
     return response
+
+
+def refusal_api_exception(exc: Refusal, context: dict) -> exceptions.APIException:
+    """Return the DRF exception that answers the refusal `exc` as its row of REFUSALS says."""
+    answer = refusal_answer(exc)
+    if isinstance(exc, TooManyAttempts):
+        # DRF's own: the detail gains "Expected available in N seconds." and the response `Retry-After`.
+        api = exceptions.Throttled(wait=exc.wait, detail=exc.detail, code=exc.code)
+    elif answer.challenge == "view":
+        api = exceptions.AuthenticationFailed(exc.detail, exc.code)
+        # What DRF's APIView.handle_exception does for its own AuthenticationFailed before calling this handler.
+        view, request = context.get("view"), context.get("request")
+        header = view.get_authenticate_header(request) if view is not None and request is not None else None
+        if header:
+            api.auth_header = header
+        else:
+            api.status_code = HTTPStatus.FORBIDDEN
+    else:
+        api = exceptions.APIException(exc.detail, exc.code)
+        api.status_code = answer.status
+        if answer.challenge == "refusal":
+            api.www_authenticate = getattr(exc, "www_authenticate", None)
+    return api
 
 
 def error_body(exc: exceptions.APIException) -> dict:

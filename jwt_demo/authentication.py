@@ -1,7 +1,7 @@
 """DRF authentication for the JWT door: `Authorization: Bearer <access token>`, checked against revocation.
 
-Built on simplejwt's chain of small steps (`get_header` → `get_raw_token` → `get_validated_token` → `get_user`)
-through the revocation store's drop-in class (denylist.simplejwt); Token Lab overrides each step:
+Built on simplejwt's chain of small steps (`get_header` → `get_raw_token` → `get_validated_token` → `get_user`),
+which simplejwt's `authenticate()` runs; Token Lab overrides each step:
 - `get_header` and `get_raw_token`: the strict header rules (printable ASCII, one space, one token), on the
   header `AUTH_HEADER_NAME` names and the schemes `AUTH_HEADER_TYPES` lists, read on every call; both speak bytes,
   as simplejwt's do (a `str` is taken too);
@@ -9,16 +9,25 @@ through the revocation store's drop-in class (denylist.simplejwt); Token Lab ove
   "Given token not valid for any token type", then the revocation check on the claims already parsed;
 - `get_user`: simplejwt's `TOKEN_USER_CLASS` built from the validated token; Token Lab names its own TokenUser
   there, which costs no query until a view needs more than the user's id.
+
+It subclasses simplejwt's stateless class, not the drop-in's (`denylist.simplejwt.authentication.
+DenylistJWTAuthentication`), although both end in the same store: what the two share is simplejwt's chain, and
+every step the drop-in adds is one the door replaces — the drop-in validates stock simplejwt tokens and asks the
+store through their claims (`token_query`), the door validates its own `AccessToken` and asks through the claims
+that class has already checked (`jwt_demo.services.claims_revoked`, which also honours the lab's
+`REVOCATION_ENABLED` toggle); the drop-in hands views simplejwt's `TokenUser` with a typed id, the door its own.
+Inheriting the drop-in's class would only have hidden that nothing of it runs.
 """
 
 import re
 
 from rest_framework.authentication import HTTP_HEADER_ENCODING
 from rest_framework.exceptions import APIException
+from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken as SimpleJWTInvalidToken
 
-from denylist.simplejwt.authentication import DenylistJWTAuthentication
 from denylist.simplejwt.claims import api_settings
+from jwt_demo.backend import challenge, header_types
 from jwt_demo.services import claims_revoked
 from jwt_demo.tokens import AccessToken, TokenError
 
@@ -26,17 +35,6 @@ _HEADER = re.compile(r"(?P<scheme>[^ \t]+)(?:(?P<separator>[ \t]+)(?P<credential
 REALM = 'Bearer realm="token-lab"'  # the challenge with the default AUTH_HEADER_TYPES; see `challenge()`
 _PRINTABLE_HEADER = re.compile(r"[\x20-\x7e\t]*")
 _WHITESPACE = re.compile(r"\s")
-
-
-def header_types() -> tuple[str, ...]:
-    """The schemes `AUTH_HEADER_TYPES` accepts (simplejwt takes one string or a sequence of them)."""
-    types = api_settings().AUTH_HEADER_TYPES
-    return (types,) if isinstance(types, str) else tuple(types)
-
-
-def challenge() -> str:
-    """The `WWW-Authenticate` challenge: the first of `AUTH_HEADER_TYPES` (`Bearer` by default) and the realm."""
-    return f'{header_types()[0]} realm="token-lab"'
 
 
 class InvalidToken(SimpleJWTInvalidToken):
@@ -51,7 +49,7 @@ def _bad_header(detail: str) -> InvalidToken:
     return InvalidToken(f"Invalid Authorization header: {detail}", "bad_authorization_header")
 
 
-class JWTAuthentication(DenylistJWTAuthentication):
+class JWTAuthentication(JWTStatelessUserAuthentication):
     """Authenticate `Authorization: Bearer <token>`.
 
     Return None when the request carries no Authorization header or another scheme (so other authenticators
@@ -116,6 +114,7 @@ class JWTAuthentication(DenylistJWTAuthentication):
         return token
 
     def is_revoked(self, validated_token: AccessToken) -> bool:
+        """Tell whether the store revokes this token (one round trip; see `jwt_demo.services.claims_revoked`)."""
         return claims_revoked(validated_token.claims)
 
     def get_user(self, validated_token: AccessToken):

@@ -39,6 +39,7 @@ from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenBackendE
 from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
 
 from denylist.simplejwt.claims import api_settings
+from httpkit.refusals import TokenRefused
 from jwt_demo.keys import Key, KeyRing, keyring
 
 ACCESS = "access"
@@ -50,17 +51,32 @@ _FORBIDDEN_HEADERS = ("jku", "x5u", "jwk", "x5c", "crit", "b64")
 _ANY_TYPE = (ACCESS, REFRESH)
 
 
-class TokenError(SimpleJWTTokenError):
+def header_types() -> tuple[str, ...]:
+    """The schemes `AUTH_HEADER_TYPES` accepts (simplejwt takes one string or a sequence of them)."""
+    types = api_settings().AUTH_HEADER_TYPES
+    return (types,) if isinstance(types, str) else tuple(types)
+
+
+def challenge() -> str:
+    """The `WWW-Authenticate` challenge: the first of `AUTH_HEADER_TYPES` (`Bearer` by default) and the realm."""
+    return f'{header_types()[0]} realm="token-lab"'
+
+
+class TokenError(SimpleJWTTokenError, TokenRefused):
     """A token that must not be accepted. `code` is machine-readable; `detail` never echoes the token.
 
     A subclass of simplejwt's TokenError, so simplejwt's own code paths (its views turn one into a 401) treat it
     as theirs; not a TokenBackendError, which simplejwt's `Token.__init__` would flatten into "Token is invalid".
+    A refused token (httpkit.refusals.TokenRefused) to the HTTP edge: a token presented in a body or a cookie and
+    refused is a 401 with `www_authenticate`, the door's Bearer challenge and RFC 6750's `invalid_token`.
     """
 
     def __init__(self, detail: str, code: str = "token_not_valid"):
-        super().__init__(detail)
-        self.detail = detail
-        self.code = code
+        super().__init__(detail, code)
+
+    @property
+    def www_authenticate(self) -> str:
+        return f'{challenge()}, error="invalid_token"'
 
 
 class TokenExpired(TokenError, ExpiredTokenError):

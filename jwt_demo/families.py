@@ -16,10 +16,19 @@ from django.contrib.auth.models import update_last_login
 from accounts.admission import LoginRefused, login_admit, login_instant
 from denylist.clock import ms_datetime
 from denylist.simplejwt.claims import api_settings
+from httpkit.refusals import CredentialsRefused
 from jwt_demo.models import RefreshToken, TokenFamily
 
 
-class AccountUnavailable(Exception):
+class BadCredentials(CredentialsRefused):
+    """No login for these credentials: one refusal, in simplejwt's words, for an unknown user, a wrong password, an
+    inactive account and a refused admission alike (nothing to tell an attacker which)."""
+
+    default_detail = "No active account found with the given credentials."
+    default_code = "no_active_account"
+
+
+class AccountUnavailable(BadCredentials):
     """The login was refused (accounts.admission): the account was deleted, deactivated, given a new password or
     logged out everywhere while its password was being checked. No token is issued."""
 

@@ -6,9 +6,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.network import client_ip, user_agent
+from httpkit.network import client_ip, user_agent
 from jwt_demo import hybrid, serializers, services
-from jwt_demo.http import NoStoreMixin, TokenRejected, login_user, pair_issue, refresh_pair
+from jwt_demo.http import NoStoreMixin
 from jwt_demo.tokens import TokenError
 
 _CSRF_DOC = "Needs the refresh cookie and `X-CSRFToken` equal to the `csrftoken` cookie; a foreign `Origin` is 403."
@@ -31,13 +31,14 @@ class HybridLoginView(HybridView):
     def post(self, request):
         # Login CSRF: a foreign page must not log this browser into the attacker's account.
         hybrid.request_origin_check(request)
-        user = login_user(request, door="hybrid")
-        ip, agent = client_ip(request), user_agent(request)
-        previous = hybrid.refresh_cookie_read(request)
-        if previous:
-            # The cookie is about to be replaced: end the login it held rather than leave it alive, unreachable.
-            services.refresh_token_logout(refresh=previous, ip=ip, user_agent=agent)
-        pair = pair_issue(request, user, door="hybrid")
+        body = serializers.CredentialsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        # `replaces`: the login of the cookie this response overwrites ends once the password has checked out,
+        # rather than live on unreachable.
+        pair = services.token_login(username=body.validated_data["username"],
+                                    password=body.validated_data["password"], door="hybrid",
+                                    ip=client_ip(request), user_agent=user_agent(request),
+                                    replaces=hybrid.refresh_cookie_read(request))
         response = Response(hybrid.access_body(access=pair.access, expires_at=pair.access_claims.expires_at))
         hybrid.refresh_cookie_set(response, request=request, token=pair.refresh,
                                   expires_at=pair.refresh_claims.expires_at)
@@ -55,8 +56,8 @@ class HybridRefreshView(HybridView):
         hybrid.request_csrf_check(request)
         refresh = hybrid.refresh_cookie_read(request)
         if refresh is None:
-            raise TokenRejected(TokenError("No refresh cookie: log in again.", "refresh_cookie_missing"))
-        pair = refresh_pair(refresh)
+            raise TokenError("No refresh cookie: log in again.", "refresh_cookie_missing")
+        pair = services.token_refresh(refresh=refresh)
         response = Response(hybrid.access_body(access=pair.access, expires_at=pair.access_claims.expires_at))
         hybrid.refresh_cookie_set(response, request=request, token=pair.refresh,
                                   expires_at=pair.refresh_claims.expires_at)
@@ -64,7 +65,7 @@ class HybridRefreshView(HybridView):
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if isinstance(exc, TokenRejected):
+        if isinstance(exc, TokenError):
             # A dead cookie is dropped, so the browser stops sending it and the page knows to show the login.
             hybrid.refresh_cookie_clear(response, request=self.request)
         return response

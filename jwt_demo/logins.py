@@ -1,6 +1,6 @@
 """The JWT door's logins for accounts.logins: one per token family (body tokens or the hybrid cookie)."""
 
-from django.utils import timezone
+from django.db.models import Q
 
 from accounts.logins import LoginFacts, LoginSource
 from jwt_demo import services
@@ -18,18 +18,22 @@ def family_facts(family: TokenFamily) -> LoginFacts:
 class TokenLoginSource(LoginSource):
     kind = "token"
     prefix = "t"
+    doors = ("jwt", "hybrid")
 
-    def facts(self, *, user_id, live_only, limit=None):
-        families = TokenFamily.objects.filter(user_id=user_id)
-        if live_only:
-            families = families.filter(revoked_at__isnull=True, absolute_expires_at__gt=timezone.now())
-        families = families.order_by("-created")
-        return [family_facts(f) for f in (families[:limit] if limit is not None else families)]
+    def rows(self):
+        return TokenFamily.objects.all()
+
+    def open_q(self, *, now):
+        return Q(revoked_at__isnull=True, absolute_expires_at__gt=now)
+
+    def row_facts(self, row):
+        return family_facts(row)
 
     def get(self, *, user_id, key):
         if not is_family_id(key):
             return None
-        family = TokenFamily.objects.filter(user_id=user_id, pk=key).first()
+        families = TokenFamily.objects.filter(pk=key)
+        family = (families if user_id is None else families.filter(user_id=user_id)).first()
         return family_facts(family) if family is not None else None
 
     def end(self, *, user_id, key, reason):

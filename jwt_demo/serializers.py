@@ -8,15 +8,18 @@ strict (a number is not a username) and bounded.
 """
 
 from django.conf import settings
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers
 from rest_framework_simplejwt import serializers as simplejwt
 
-from accounts import services as accounts
-from accounts.network import client_ip, user_agent
-from accounts.throttling import LoginThrottled
 from httpkit.fields import StrictCharField
+from httpkit.network import client_ip, user_agent
 from jwt_demo import services
+from jwt_demo.services import BadCredentials
 from jwt_demo.tokens import RefreshToken
+
+__all__ = ["BadCredentials", "CredentialsSerializer", "HybridAccessSerializer", "LogoutSerializer",
+           "PasswordChangeSerializer", "RefreshSerializer", "TokenField", "TokenObtainPairSerializer",
+           "TokenPairSerializer", "TokenRefreshSerializer", "TokenVerifySerializer", "VerifySerializer"]
 
 
 class TokenField(StrictCharField):
@@ -34,26 +37,9 @@ class TokenField(StrictCharField):
             self.fail("max_length", max_length=limit)
         return value
 
-class BadCredentials(exceptions.APIException):
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_detail = "No active account found with the given credentials."
-    default_code = "no_active_account"
-
-
-def user_login(request, *, door: str, username: str, password: str):
-    """Return the user these credentials name, or raise 401 (one generic refusal) or 429 (throttled)."""
-    try:
-        user = accounts.user_authenticate(username=username, password=password, door=door, ip=client_ip(request),
-                                          user_agent=user_agent(request))
-    except LoginThrottled as exc:
-        raise exceptions.Throttled(wait=exc.wait, detail="Too many login attempts.") from None
-    if user is None:
-        raise BadCredentials()
-    return user
-
 
 class CredentialsSerializer(serializers.Serializer):
-    """`{"username", "password"}`. With `context={"request", "door"}`, validation logs in: `.user` is the user."""
+    """`{"username", "password"}`: the body of the hybrid login (services.token_login logs in with it)."""
 
     class Meta:
         # The published OpenAPI component keeps its name (`LoginRequest`): generated clients name their types by it.
@@ -62,16 +48,13 @@ class CredentialsSerializer(serializers.Serializer):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=4096, trim_whitespace=False)
 
-    def validate(self, attrs):
-        self.user = user_login(self.context["request"], door=self.context["door"], username=attrs["username"],
-                               password=attrs["password"])
-        return attrs
-
 
 class TokenObtainPairSerializer(simplejwt.TokenObtainPairSerializer):
-    """simplejwt's login serializer on Token Lab's login: validation starts a token family and returns its pair.
+    """simplejwt's login serializer on Token Lab's login (services.token_login): validation logs in, starting a
+    token family, and returns its pair.
 
     `.user` is the user and `.pair` the issued TokenPair once valid; `context["door"]` names the door ("jwt").
+    A refusal is raised as the door's own (BadCredentials, LoginThrottled), which the HTTP edge answers (401, 429).
     """
 
     token_class = RefreshToken
@@ -84,13 +67,11 @@ class TokenObtainPairSerializer(simplejwt.TokenObtainPairSerializer):
         serializers.Serializer.__init__(self, *args, **kwargs)
 
     def validate(self, attrs):
-        request, door = self.context["request"], self.context.get("door", "jwt")
-        self.user = user_login(request, door=door, username=attrs["username"], password=attrs["password"])
-        try:
-            self.pair = services.token_pair_issue(user=self.user, door=door, ip=client_ip(request),
-                                                  user_agent=user_agent(request))
-        except services.AccountUnavailable:
-            raise BadCredentials() from None
+        request = self.context["request"]
+        self.pair = services.token_login(username=attrs["username"], password=attrs["password"],
+                                         door=self.context.get("door", "jwt"), ip=client_ip(request),
+                                         user_agent=user_agent(request))
+        self.user = self.pair.user
         return self.pair.body()
 
 

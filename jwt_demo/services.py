@@ -1,4 +1,8 @@
-"""JWT door flows: issue a token pair at login, rotate refresh tokens, log out. Views call these."""
+"""JWT door flows: log in (one path for every password login of the door), rotate refresh tokens, log out.
+
+Views call these and let their refusals through: a TokenError (a refused token), BadCredentials (a refused
+login), LoginThrottled / RefreshThrottled; the HTTP edge (httpkit.refusals) answers each by its kind.
+"""
 
 import logging
 from dataclasses import dataclass
@@ -9,19 +13,26 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts.models import AuthEvent
-from accounts.services import auth_event_record
+from accounts.services import auth_event_record, user_authenticate
 from denylist import clock, revocation, rotation
 from denylist.entries import Query
+from denylist.reasons import Reason
 from denylist.simplejwt.claims import api_settings
 from jwt_demo import tokens
-from jwt_demo.families import AccountUnavailable, login_start, refresh_token_rotate, refresh_token_rotated
+from jwt_demo.families import (
+    AccountUnavailable,
+    BadCredentials,
+    login_start,
+    refresh_token_rotate,
+    refresh_token_rotated,
+)
 from jwt_demo.models import RefreshToken, TokenFamily
 from jwt_demo.throttling import refresh_throttle
 from jwt_demo.tokens import ACCESS, REFRESH, Claims, TokenError, codec, user_id_claims
 
-__all__ = ["AccountUnavailable", "TokenPair", "claims_revoked", "refresh_claims_revoked",
-           "refresh_token_logout", "token_family_end", "token_logout", "token_pair_issue", "token_refresh",
-           "token_verify"]
+__all__ = ["AccountUnavailable", "BadCredentials", "TokenPair", "claims_revoked", "refresh_claims_revoked",
+           "refresh_token_logout", "token_family_end", "token_login", "token_logout", "token_pair_issue",
+           "token_refresh", "token_verify"]
 
 logger = logging.getLogger("tokenlab.jwt")
 
@@ -32,6 +43,7 @@ class TokenPair:
     refresh: str
     access_claims: Claims
     refresh_claims: Claims
+    user: object = None  # the user whose login the pair starts (None for a pair minted by rotation)
 
     def body(self) -> dict:
         return {"access": self.access, "refresh": self.refresh}
@@ -41,11 +53,11 @@ def _now() -> datetime:
     return datetime.fromtimestamp(codec.clock(), tz=UTC)
 
 
-def _issue(*, user_id: int, family: TokenFamily, extra: dict) -> TokenPair:
+def _issue(*, family: TokenFamily, extra: dict, user=None) -> TokenPair:
     """Mint a refresh token (recorded by jti) and an access token of `family`, neither outliving the login."""
     refresh = tokens.RefreshToken.for_family(family, extra=extra)
     access = refresh.access_token
-    return TokenPair(str(access), str(refresh), access.claims, refresh.claims)
+    return TokenPair(str(access), str(refresh), access.claims, refresh.claims, user=user)
 
 
 def _lock_active_user(user_id: int) -> bool:
@@ -69,7 +81,29 @@ def token_pair_issue(*, user, door: str = "jwt", ip: str | None = None, user_age
     """
     family = login_start(user=user, now_ms=clock.seconds_ms(codec.clock()), door=door, ip=ip,
                          user_agent=user_agent)
-    return _issue(user_id=user.pk, family=family, extra=user_id_claims(user))
+    return _issue(family=family, extra=user_id_claims(user), user=user)
+
+
+def token_login(*, username: str, password: str, door: str = "jwt", ip: str | None = None, user_agent: str = "",
+                replaces: object = None) -> TokenPair:
+    """Log in with a password; return the first pair of the new login (`.user` is the user).
+
+    The one password login of the door: the token endpoint (simplejwt's login serializer) and the hybrid login
+    both come here. The check is accounts' (throttled, recorded as an auth event, the login instant taken); the
+    login starts in token_pair_issue. Raise accounts.throttling.LoginThrottled, checking nothing, when the account
+    or the address is throttled; BadCredentials for an unknown user, a wrong password or an inactive account
+    alike; AccountUnavailable (a BadCredentials) when admission refuses a login that overlapped a change of the
+    account.
+
+    `replaces` is a refresh token the client held until now (the hybrid login's cookie): once the password has
+    checked out, its login ends rather than live on unreachable. A refused login ends nothing.
+    """
+    user = user_authenticate(username=username, password=password, door=door, ip=ip, user_agent=user_agent)
+    if user is None:
+        raise BadCredentials()
+    if replaces:
+        refresh_token_logout(refresh=replaces, door=door, ip=ip, user_agent=user_agent)
+    return token_pair_issue(user=user, door=door, ip=ip, user_agent=user_agent)
 
 
 def claims_revoked(claims: Claims) -> bool:
@@ -121,7 +155,7 @@ def token_refresh(*, refresh: object) -> TokenPair:
             family.save(update_fields=["last_refreshed"])
             claim = api_settings().USER_ID_CLAIM
             extra = {claim: claims.raw[claim]} if claim != "sub" and claim in claims.raw else {}
-            pair = _issue(user_id=claims.user_id, family=family, extra=extra)
+            pair = _issue(family=family, extra=extra)
             use = rotation.Use.FIRST
         elif not won and refresh_token_rotated(jti=claims.jti, family_id=claims.family) and family is not None:
             use = rotation.Use.REUSED
@@ -167,9 +201,9 @@ def token_logout(*, claims: Claims, refresh: str | None = None) -> None:
         if refresh_claims is not None and refresh_claims.user_id == claims.user_id:
             families.add(refresh_claims.family)
     for family in TokenFamily.objects.filter(pk__in=families, user_id=claims.user_id):
-        token_family_end(family=family, reason="logout")
+        token_family_end(family=family, reason=Reason.LOGOUT)
     # The access token itself, even if its family row is gone (e.g. purged): revoke by jti too.
-    revocation.revoke_token(jti=claims.jti, expires_at=claims.expires_at, user_id=claims.user_id, reason="logout")
+    revocation.revoke_token(jti=claims.jti, expires_at=claims.expires_at, user_id=claims.user_id, reason=Reason.LOGOUT)
 
 
 def refresh_token_logout(*, refresh: object, door: str = "hybrid", ip: str | None = None,
@@ -188,7 +222,7 @@ def refresh_token_logout(*, refresh: object, door: str = "hybrid", ip: str | Non
     if family is None:
         return None
     with transaction.atomic():
-        token_family_end(family=family, reason="logout")
+        token_family_end(family=family, reason=Reason.LOGOUT)
         auth_event_record(kind=AuthEvent.Kind.LOGOUT, user=family.user, door=door, ip=ip, user_agent=user_agent)
     return family
 

@@ -15,6 +15,8 @@ logger = logging.getLogger("tokenlab.throttle")
 class RefreshThrottled(Throttled):
     """Too many refreshes of one login in this window."""
 
+    default_detail = "Too many refreshes of this login."
+
 
 class RefreshThrottle(FixedWindowThrottle):
     """Count refreshes per token family (`REFRESH_RATE`, DRF rate syntax).

@@ -362,6 +362,11 @@ class TokenUser(LazyUser):
 
     simplejwt's `TOKEN_USER_CLASS` contract: built from the validated token (`TokenUser(token)`); a user id is
     taken too, for callers that hold only that (service B, the benchmark).
+
+    The drop-in has a `TokenUser` too (`denylist.simplejwt.authentication.TokenUser`), and both must exist: that
+    one is simplejwt's, for any project, and reads every attribute from the token's claims (a view that needs the
+    row loads it itself); this one is Token Lab's `LazyUser`, the same principal the session door hands its views,
+    so that the resources behind both doors see one kind of user, read from the database on first need.
     """
 
     def __init__(self, token):

@@ -1,9 +1,8 @@
 """The JWT door's endpoints: token pair, refresh, verify, logout, logout-all, password, JWKS."""
 
-from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,22 +11,20 @@ from rest_framework_simplejwt import views as simplejwt_views
 
 from accounts import services as accounts
 from accounts.models import AuthEvent
-from accounts.network import client_ip, user_agent
-from accounts.throttling import LoginThrottled
+from httpkit.network import client_ip, user_agent
 from jwt_demo import serializers, services
 from jwt_demo.authentication import JWTAuthentication
-from jwt_demo.http import NoStoreMixin, TokenRejected, pair_issue, refresh_throttled
+from jwt_demo.http import NoStoreMixin
 from jwt_demo.keys import keyring
-from jwt_demo.throttling import RefreshThrottled
-from jwt_demo.tokens import TokenError
 
 
 class TokenView(NoStoreMixin, simplejwt_views.TokenViewBase):
     """simplejwt's token endpoint, with Token Lab's serializer from `SIMPLE_JWT` and Token Lab's refusals.
 
     simplejwt reads its serializer's dotted path from `SIMPLE_JWT` once, at import; this reads it per request
-    (`serializer_setting` names it). A refused token is a 401 with its own `detail`, `code` and
-    `WWW-Authenticate` (simplejwt would flatten every reason into one), a login refreshing too often a 429.
+    (`serializer_setting` names it). A refused token (jwt_demo.tokens.TokenError), a refused login, a throttle are
+    let through to the HTTP edge (httpkit.refusals): a refused token is a 401 with its own `detail`, `code` and
+    `WWW-Authenticate`, where simplejwt's view would flatten every reason into "Token is invalid".
     """
 
     serializer_setting: str
@@ -41,12 +38,7 @@ class TokenView(NoStoreMixin, simplejwt_views.TokenViewBase):
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        try:
-            serializer.is_valid(raise_exception=True)
-        except TokenError as exc:
-            raise TokenRejected(exc) from None
-        except RefreshThrottled as exc:
-            raise refresh_throttled(exc) from None
+        serializer.is_valid(raise_exception=True)
         return Response(serializer.validated_data)
 
 
@@ -120,15 +112,13 @@ class PasswordChangeView(NoStoreMixin, APIView):
         body = serializers.PasswordChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = request.user.load()
-        try:
-            accounts.user_password_change(user=user, old_password=body.validated_data["old_password"],
-                                          new_password=body.validated_data["new_password"], door="jwt",
-                                          ip=client_ip(request), user_agent=user_agent(request))
-        except ValidationError as exc:
-            raise exceptions.ValidationError(exc.message_dict) from None
-        except LoginThrottled as exc:
-            raise exceptions.Throttled(wait=exc.wait, detail="Too many password attempts.") from None
-        return Response(pair_issue(request, user, door="jwt").body())
+        ip, agent = client_ip(request), user_agent(request)
+        # Refusals go to the HTTP edge: a wrong old or a refused new password (ValidationError) is a 400 with the
+        # field's error, a throttled old-password check (OldPasswordThrottled) a 429.
+        accounts.user_password_change(user=user, old_password=body.validated_data["old_password"],
+                                      new_password=body.validated_data["new_password"], door="jwt", ip=ip,
+                                      user_agent=agent)
+        return Response(services.token_pair_issue(user=user, door="jwt", ip=ip, user_agent=agent).body())
 
 
 class JWKSView(APIView):

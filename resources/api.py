@@ -14,10 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import logins
-from accounts.models import AuthEvent
-from accounts.network import client_ip
-from accounts.services import auth_event_record
+from denylist.reasons import Reason
 from httpkit.fields import StrictCharField
+from httpkit.network import client_ip
 from resources import selectors, services
 from resources.models import Note
 
@@ -123,12 +122,10 @@ class LoginDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, login_id: str):
         """End one of the caller's logins at once: a session, or every token of a token login (its family)."""
-        ended = logins.login_end(user_id=request.user.pk, login_id=login_id, reason="user", request=request)
+        ended = logins.login_end(user_id=request.user.pk, login_id=login_id, reason=Reason.USER, request=request,
+                                 ip=client_ip(request._request))
         if ended is None:
             raise NotFound("No such login.")
-        auth_event_record(kind=AuthEvent.Kind.LOGIN_ENDED, user=request.user.load() if hasattr(request.user, "load")
-                          else request.user, door=ended.door, ip=client_ip(request._request),
-                          detail=f"{ended.kind} login {ended.id[:10]} ended by its user")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -25,21 +25,11 @@ from django.db.models import Q
 from accounts.models import AuthEvent, LoginEnd
 from denylist import revocation
 from denylist.clock import ms_datetime
+from denylist.reasons import Reason
 from sessions_demo.models import DeviceSession, session_digest
 
 MARK_COOKIE = "tokenlab_login"
 _SALT = "tokenlab.session-login-mark"
-
-REASONS = {
-    "password_changed": "your password was changed, which ends every session and every token",
-    "suspended": "your account was suspended",
-    "deleted": "your account was deleted",
-    "logout_everywhere": "you logged out everywhere, which ends every session and every token",
-    "revoked": "this session was ended from a devices page or by an administrator",
-    "admin": "an administrator ended this session",
-    "user": "this session was ended from a devices page",
-}
-
 
 @dataclass(frozen=True)
 class SessionEnding:
@@ -51,9 +41,15 @@ class SessionEnding:
 
     @property
     def text(self) -> str:
-        if self.by:
-            return f"an administrator ({self.by}) ended it: {REASONS.get(self.reason, 'ended on the server')}"
-        return REASONS.get(self.reason, "this session was ended on the server")
+        """Return why, as a sentence to the user ("your account was suspended"): the reason's `because`.
+
+        The user is told that an administrator acted, never which one: an administrator's username is an account
+        name on this site, not something to hand to whoever holds the browser."""
+        reason = Reason.parse(self.reason)
+        because = reason.because if reason else "this session was ended on the server"
+        if self.by and reason is not Reason.ADMIN:
+            return f"an administrator ended it: {because}"
+        return because
 
 
 def login_mark_set(response, *, request, user) -> None:
@@ -90,12 +86,12 @@ def session_ending(request) -> SessionEnding | None:
         return SessionEnding(cutoff.reason, cutoff.at)
     own = revocation.session_ending(digest)
     if own is not None:
-        return SessionEnding(own.reason or "revoked", own.at)
+        return SessionEnding(own.reason or Reason.REVOKED, own.at)
     if DeviceSession.objects.filter(digest=digest).exists():
         return None  # the session lives on: the browser has merely lost its cookie
     event = AuthEvent.objects.filter(user_id=user_id, kind=AuthEvent.Kind.SESSION_REVOKED,
                                      created__gt=login_at) \
         .order_by("-created").values_list("door", "created").first()
     if event is not None:
-        return SessionEnding("admin" if event[0] == "admin" else "revoked", event[1])
+        return SessionEnding(Reason.ADMIN if event[0] == "admin" else Reason.REVOKED, event[1])
     return None

@@ -7,7 +7,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from accounts.network import client_ip, user_agent
+from httpkit.network import client_ip, user_agent
 from httpkit.outages import BackendUnavailable, is_outage, service_unavailable_response
 from sessions_demo.backends.base import engine_store
 

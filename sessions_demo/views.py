@@ -18,8 +18,10 @@ from accounts import logins
 from accounts import services as accounts
 from accounts.admission import LoginRefused
 from accounts.models import AuthEvent
-from accounts.network import client_ip, user_agent
 from accounts.throttling import LoginThrottled
+from denylist.reasons import Reason
+from httpkit.network import client_ip, user_agent
+from httpkit.refusals import refusal_page_apply, refusal_page_text
 from sessions_demo import services
 from sessions_demo.endings import login_mark_clear, login_mark_set, session_ending
 from sessions_demo.forms import LoginForm, PasswordChangeForm
@@ -51,11 +53,10 @@ def login_view(request):
                 ip=client_ip(request), user_agent=user_agent(request),
             )
         except LoginThrottled as exc:
-            form.add_error(None, f"Too many login attempts. Try again in {exc.wait} seconds.")
-            response = render(request, "sessions_demo/login.html", {"form": form, "next": _safe_next(request)},
-                              status=HTTPStatus.TOO_MANY_REQUESTS)
-            response["Retry-After"] = str(exc.wait)
-            return response
+            # The form again, with the refusal's sentence, status and Retry-After (httpkit.refusals).
+            form.add_error(None, refusal_page_text(exc))
+            return refusal_page_apply(
+                render(request, "sessions_demo/login.html", {"form": form, "next": _safe_next(request)}), exc)
         if user is not None:
             try:
                 login(request, user)  # cycles the session key: no session fixation
@@ -126,12 +127,13 @@ def device_revoke_view(request, login_id: str):
     # The devices page links a session by its bare digest and a token login by its public id ("t-<family>");
     # "s-<digest>", the public id of a session, is taken too.
     public_id = f"s-{login_id}" if is_session_digest(login_id) else login_id
-    ended = logins.login_end(user_id=request.user.pk, login_id=public_id, reason="user", request=request)
+    # The devices page files a session's end as SESSION_REVOKED, the session door's own event (its login page reads
+    # those to explain an end), and a token login's as LOGIN_ENDED.
+    kind = AuthEvent.Kind.SESSION_REVOKED if public_id.startswith("s-") else AuthEvent.Kind.LOGIN_ENDED
+    ended = logins.login_end(user_id=request.user.pk, user=request.user, login_id=public_id, reason=Reason.USER,
+                             request=request, door="session", ip=client_ip(request), event_kind=kind)
     if ended is None:
         raise Http404("No such session.")
-    accounts.auth_event_record(
-        kind=AuthEvent.Kind.SESSION_REVOKED if ended.kind == "session" else AuthEvent.Kind.LOGIN_ENDED,
-        user=request.user, door="session", ip=client_ip(request), detail=f"{ended.kind} login {ended.id[:10]}")
     if ended.current:
         logout(request)
         return redirect("/session/login/")
@@ -143,9 +145,8 @@ def device_revoke_view(request, login_id: str):
 @login_required
 @csrf_protect
 def devices_revoke_others_view(request):
-    ended = services.session_end_all(user_id=request.user.pk, except_key=request.session.session_key)
-    accounts.auth_event_record(kind=AuthEvent.Kind.SESSION_REVOKED, user=request.user, door="session",
-                               ip=client_ip(request), detail=f"{ended} other sessions")
+    ended = services.sessions_end_others(user=request.user, except_key=request.session.session_key,
+                                         ip=client_ip(request))
     messages.success(request, f"{ended} other session{'s' if ended != 1 else ''} ended. This session and your JWTs "
                               "were not touched: use log out everywhere to end those too.")
     return redirect("/session/devices/")
@@ -167,12 +168,10 @@ def password_view(request):
             for field, errors in exc.error_dict.items():
                 form.add_error("new_password1" if field == "new_password" else field, [e.messages[0] for e in errors])
         except LoginThrottled as exc:
-            # A wrong old password counts as a failed login: the same throttle, the same answer as the login page.
-            form.add_error(None, f"Too many password attempts. Try again in {exc.wait} seconds.")
-            response = render(request, "sessions_demo/password.html", {"form": form},
-                              status=HTTPStatus.TOO_MANY_REQUESTS)
-            response["Retry-After"] = str(exc.wait)
-            return response
+            # A wrong old password counts as a failed login: the same throttle, the same answer as the login page
+            # (OldPasswordThrottled, in a password change's words).
+            form.add_error(None, refusal_page_text(exc))
+            return refusal_page_apply(render(request, "sessions_demo/password.html", {"form": form}), exc)
         else:
             # Every older session (this one included) has ended; this device continues in a fresh session,
             # dated after the cut-off, so only the device that changed the password stays signed in.

@@ -9,6 +9,7 @@ urlpatterns = [
     # Pages without a <link rel="icon"> (the admin, JSON answers) make browsers ask here.
     path("favicon.ico", lab.favicon, name="favicon"),
     path("workshop/instructor/", lab.instructor_page, name="instructor"),
+    path("workshop/instructor/progress/", lab.InstructorProgressView.as_view(), name="instructor-progress"),
     path("workshop/inspector/", inspector.inspector_page, name="inspector"),
     path("workshop/mistakes/", mistakes.mistakes_page, name="mistakes"),
     path("workshop/bench/", bench.bench_page, name="bench"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("workshop/lab/progress/", lab.ProgressView.as_view(), name="lab-progress"),
     path("workshop/lab/moving-parts/", lab.MovingPartsView.as_view(), name="lab-moving-parts"),
     path("workshop/lab/token-sizes/", lab.TokenSizesView.as_view(), name="lab-token-sizes"),
+    path("workshop/lab/long-lived-token/", lab.LongLivedTokenView.as_view(), name="lab-long-lived-token"),
     path("workshop/lab/service-b-token/", lab.ServiceBTokenView.as_view(), name="lab-service-b-token"),
     # Token Lab's own profile resource, for the lab-key copy of a token: the same view, the same revocation check.
     path("workshop/lab/token-lab/profile/", lab.TokenLabProfileView.as_view(), name="lab-token-lab-profile"),

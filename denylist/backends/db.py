@@ -5,11 +5,12 @@ from datetime import datetime
 from functools import reduce
 from operator import or_
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 
 from denylist.backends.base import RevocationBackend
 from denylist.entries import Entry, Query, Stored
+from denylist.expressions import EpochMicroseconds
 from denylist.models import Revocation
 
 _CHUNK = 500
@@ -28,7 +29,7 @@ class DatabaseRevocationBackend(RevocationBackend):
 
     It also serves as the source of truth for a cache in front of it (the Redis backend reads the database only
     through the methods below): `revoke(synced=False)` records an entry such a cache may lack, `mark_synced()`
-    records that the cache holds it, and `unsynced()` / `live()` read what to copy.
+    records that the cache holds it, and `unsynced()` / `live_values()` read what to copy.
     """
 
     def revoke(self, entries: Iterable[Entry], *, synced: bool = True) -> None:
@@ -87,10 +88,23 @@ class DatabaseRevocationBackend(RevocationBackend):
             rows = rows.filter(user_id=user_id)
         return [_stored(r) for r in rows.order_by("pk").values_list(*_COLUMNS)]
 
-    def live(self, *, at: datetime, after: int = 0, limit: int | None = None) -> list[Stored]:
-        """Return the entries still live `at`, in row order, starting after row `after`; at most `limit`."""
-        rows = Revocation.objects.filter(expires_at__gte=at, pk__gt=after).order_by("pk").values_list(*_COLUMNS)
-        return [_stored(r) for r in (rows[:limit] if limit is not None else rows)]
+    def live_values(self, *, at: datetime, after: int = 0, limit: int | None = None) -> list[tuple]:
+        """Return the entries still live `at` as plain tuples, in row order, starting after row `after`; at most
+        `limit`: (pk, kind, key, user_id, cutoff_ms, expires_at as integer Unix µs, synced).
+
+        What a bulk copy needs and nothing more: no datetime or `Entry` is made per row, which was most of the
+        cost of reading a million rows."""
+        rows = (Revocation.objects.filter(expires_at__gte=at, pk__gt=after).order_by("pk")
+                .annotate(expires_us=EpochMicroseconds("expires_at"))
+                .values_list("pk", "kind", "key", "user_id", "cutoff_ms", "expires_us", "synced"))
+        if limit is not None:
+            rows = rows[:limit]
+        # The ORM writes the query; the driver's tuples are used as they come (every column is already a plain
+        # int, str or bool — SQLite's 0/1 for `synced` reads the same), skipping a converter pass per row.
+        sql, params = rows.query.sql_with_params()
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     def is_revoked(self, query: Query) -> bool:
         return any(query.matches(kind, cutoff) for kind, cutoff in self.lookup(query))

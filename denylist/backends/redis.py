@@ -30,9 +30,23 @@ records how far the copy has got (`!warming` = "<token>:<last pk copied>"), so a
 last one stopped, and no request stalls for more than one chunk, however many entries there are. A row that
 commits behind the cursor (out of primary-key order) was pushed by its writer, or left unsynced; the last chunk
 also pushes every unsynced row and grants the lease dated from before that read, as a one-chunk rebuild does.
+A chunk is cheap so that a million entries come back in seconds (docs/scaling.md): its rows are read as the
+driver's plain tuples (no model, datetime or `Entry` per row; `DatabaseRevocationBackend.live_values`), and
+written by pipelined script calls that each read their 500 fields with one `HMGET` and write the merged values
+with one `HSET` — the same merge as every write, so the argument above is unchanged.
 Residual risk, by design: a rollback is noticed at the next renewal, so a copy rolled back while its old lease
 still runs can miss entries for at most one lease period. Redis persistence (`appendfsync always`) and `WAIT`
 on replicas close that window; the lease length bounds it.
+
+A lease is the word of the one server that granted it, so it never travels (docs/architecture.md, "Redis failover"):
+the script writes `!lease` and `!warming` on the primary only — `redis.set_repl(REPL_NONE)`, neither to replicas
+nor to the append-only file — and every grant deletes them on the replicas. Entries and `!server` replicate as
+usual. A replica promoted by Sentinel therefore holds the entries it received and no lease: its first check asks
+the database and rebuilds the copy from scratch, so a promoted replica that missed the last revocations is never
+trusted on its old primary's lease. The one way a lease reaches a replica is a full resynchronisation (the
+primary's snapshot carries its memory): that copy is complete as of the snapshot, and its lease is never renewed
+there, so it lapses when the primary's did. A rebuild's mark is tied to the server too (it names its run id): a
+replica promoted with a mark copied from its old primary starts the rebuild over instead of continuing it.
 """
 
 import logging
@@ -41,7 +55,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from redis.exceptions import RedisError
@@ -49,7 +63,7 @@ from redis.exceptions import RedisError
 from denylist import conf, waits
 from denylist.backends.base import RevocationBackend
 from denylist.backends.db import DatabaseRevocationBackend
-from denylist.clock import ms_datetime, now_ms
+from denylist.clock import EPOCH, ms_datetime, now_ms
 from denylist.entries import Entry, Query
 from denylist.models import Revocation  # its Kind names only: rows are read through the database backend
 
@@ -59,10 +73,12 @@ LEASE_FIELD = "!lease"
 SERVER_FIELD = "!server"
 WARMING_FIELD = "!warming"
 # One script for every write, so that each is atomic in Redis. ARGV: mode, lease (Unix ms), token, then field and
-# value pairs. Entries are merged, never overwritten backwards: a USER value is "cutoff:expires" and every other
-# value is "expires"; each number only moves forward. Then, by mode:
+# value pairs (at most `_CHUNK` pairs per call). Entries are merged — read with one HMGET and written with one
+# HSET per call, which is what makes a rebuild's bulk writes cheap for Redis — never overwritten backwards: a USER
+# value is "cutoff:expires" and every other value is "expires"; each number only moves forward. Then, by mode:
 #   ""       nothing more;
-#   "begin"  mark a rebuild in progress with `token` (before the rebuild reads the database), copied up to pk 0;
+#   "begin"  mark a rebuild in progress with `token` and this server's run id (before the rebuild reads the
+#            database), copied up to pk 0;
 #   "step"   record that the rebuild marked with `token` has copied every row up to pk `lease` (the mark survived);
 #   "warm"   finish that rebuild: grant the lease and record the server, but only if the mark survived;
 #   "renew"  grant the lease only if the copy is still the one the last rebuild made on this very server;
@@ -86,6 +102,17 @@ end
 local function server()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
 end
+-- The lease and the rebuild mark are this server's own word: replicas (and the append-only file) never get them,
+-- and each grant deletes the field on the replicas, so a promoted replica or a restart starts with no lease.
+local function local_only(field, value)
+  redis.set_repl(redis.REPL_REPLICA)
+  redis.call('HDEL', h, field)
+  if value then
+    redis.set_repl(redis.REPL_NONE)
+    redis.call('HSET', h, field, value)
+  end
+  redis.set_repl(redis.REPL_ALL)
+end
 if mode == 'purge' then
   local n = 0
   for i = 4, #ARGV, 2 do
@@ -93,39 +120,100 @@ if mode == 'purge' then
   end
   return n
 end
-for i = 4, #ARGV, 2 do
-  redis.call('HSET', h, ARGV[i], merge(redis.call('HGET', h, ARGV[i]), ARGV[i + 1]))
+-- Every field's current value in one HMGET, every merged value in one HSET (a field given twice merges twice).
+local n = (#ARGV - 3) / 2
+if n > 0 then
+  local names = {}
+  for i = 1, n do names[i] = ARGV[2 + 2 * i] end
+  local stored = redis.call('HMGET', h, unpack(names))
+  local merged, order, out = {}, {}, {}
+  for i = 1, n do
+    local f = names[i]
+    local cur = merged[f]
+    if cur == nil then
+      cur = stored[i]
+      order[#order + 1] = f
+    end
+    merged[f] = merge(cur, ARGV[3 + 2 * i])
+  end
+  for _, f in ipairs(order) do
+    out[#out + 1] = f
+    out[#out + 1] = merged[f]
+  end
+  redis.call('HSET', h, unpack(out))
 end
+-- A rebuild's mark is "<token>.<run_id>:<last pk copied>": the rebuild marked with `token`, on this server. Return
+-- the part before ':' when it is ours; drop a mark made on another server (a full resynchronisation copies one to a
+-- replica, which may then be promoted while missing rows behind its cursor), so that the next rebuild starts over.
 local function marked()
   local mark = redis.call('HGET', h, '!warming')
-  return mark and string.match(mark, '^[^:]*') == token
+  if not mark then return nil end
+  local prefix, mine = string.match(mark, '^[^:]*'), '.' .. server()
+  if string.sub(prefix, -#mine) ~= mine then
+    local_only('!warming', nil)
+    return nil
+  end
+  if prefix == token or prefix == token .. mine then return prefix end
+  return nil
 end
 if mode == 'begin' then
-  redis.call('HSET', h, '!warming', token .. ':0')
+  local_only('!warming', token .. '.' .. server() .. ':0')
   return 1
 elseif mode == 'step' then
-  if not marked() then return 0 end
-  redis.call('HSET', h, '!warming', token .. ':' .. lease)
+  local prefix = marked()
+  if not prefix then return 0 end
+  local_only('!warming', prefix .. ':' .. lease)
   return 1
 elseif mode == 'warm' then
   if not marked() then return 0 end
-  redis.call('HDEL', h, '!warming')
-  redis.call('HSET', h, '!server', server(), '!lease', lease)
+  local_only('!warming', nil)
+  redis.call('HSET', h, '!server', server())
+  local_only('!lease', lease)
   return 1
 elseif mode == 'renew' then
   if redis.call('HEXISTS', h, '!lease') == 1 and redis.call('HGET', h, '!server') == server() then
-    redis.call('HSET', h, '!lease', lease)
+    local_only('!lease', lease)
     return 1
   end
 end
 return 0
 """
 _CHUNK = 500
+_SECOND = timedelta(seconds=1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def encode(entry: Entry) -> str:
-    expires = int(entry.expires_at.timestamp())
-    return f"{entry.cutoff_ms}:{expires}" if entry.kind == Revocation.Kind.USER else str(expires)
+    return _value(entry.kind, entry.cutoff_ms, (entry.expires_at - EPOCH) // _SECOND)
+
+
+def _value(kind: str, cutoff_ms: int | None, expires_s: int) -> str:
+    """The hash value of an entry: "cutoff:expires" for a USER entry, else "expires" (Unix ms, Unix s)."""
+    return f"{cutoff_ms}:{expires_s}" if kind == Revocation.Kind.USER else str(expires_s)
+
+
+def _row_pairs(rows: Sequence[tuple]) -> list[str]:
+    """The hash's fields and values, flat (field, value, field, value, ...), of rows of
+    `DatabaseRevocationBackend.live_values()`: `_value` written out inline, as this runs once per row of a
+    rebuild."""
+    user = Revocation.Kind.USER
+    flat: list[str] = []
+    for _pk, kind, key, _user_id, cutoff_ms, expires_us, _synced in rows:
+        expires_s = expires_us // 1_000_000
+        flat += (f"{kind}:{key}", f"{cutoff_ms}:{expires_s}" if kind == user else str(expires_s))
+    return flat
+
+
+def _row_entry(row: tuple) -> Entry:
+    """The `Entry` of a row of `live_values()` (made only for the few rows to mark as synced)."""
+    _pk, kind, key, user_id, cutoff_ms, expires_us, _synced = row
+    return Entry(kind, key, EPOCH + timedelta(microseconds=expires_us), user_id, cutoff_ms)
+
+
+def _stored_row(stored) -> tuple:
+    """A `Stored` (from `unsynced()`) in the shape of a `live_values()` row."""
+    e = stored.entry
+    return (stored.pk, e.kind, e.key, e.user_id, e.cutoff_ms, (e.expires_at - EPOCH) // _MICROSECOND, stored.synced)
 
 
 def _mark_of(raw: bytes | None) -> tuple[str | None, int]:
@@ -174,7 +262,7 @@ class RedisRevocationBackend(RevocationBackend):
     # After a Redis error, skip Redis for this long so that a hung server costs one timeout, not one per request.
     circuit_seconds = 2.0
     # Live rows one check copies into a lost hash: bounds how long any one request works on a rebuild.
-    rebuild_chunk = 20_000
+    rebuild_chunk = 5_000
     _PIPELINED = 40  # script calls of _CHUNK entries per round trip while rebuilding
 
     def __init__(self, client=None, key: str | None = None):
@@ -221,18 +309,16 @@ class RedisRevocationBackend(RevocationBackend):
         for i in range(0, len(entries), _CHUNK):
             self._run("", entries[i:i + _CHUNK])
 
-    def _write_many(self, entries: Sequence[Entry]) -> None:
-        """Merge many entries (a rebuild's chunk): `_PIPELINED` script calls per round trip."""
+    def _write_many(self, flat: Sequence[str]) -> None:
+        """Merge many fields, given flat as (field, value, field, value, ...) (a rebuild's chunk): `_PIPELINED`
+        script calls of `_CHUNK` fields per round trip."""
         if self._script is None:
             self._script = self.client.register_script(_SCRIPT)
-        step = _CHUNK * self._PIPELINED
-        for i in range(0, len(entries), step):
+        call, step = 2 * _CHUNK, 2 * _CHUNK * self._PIPELINED
+        for i in range(0, len(flat), step):
             pipe = self.client.pipeline(transaction=False)
-            for j in range(i, min(i + step, len(entries)), _CHUNK):
-                args: list = ["", 0, ""]
-                for entry in entries[j:j + _CHUNK]:
-                    args += [entry.field, encode(entry)]
-                self._script(keys=[self.key], args=args, client=pipe)
+            for j in range(i, min(i + step, len(flat)), call):
+                self._script(keys=[self.key], args=["", 0, "", *flat[j:j + call]], client=pipe)
             pipe.execute()
 
     # --- writes -------------------------------------------------------------------------------------------------
@@ -354,24 +440,23 @@ class RedisRevocationBackend(RevocationBackend):
                 token = uuid.uuid4().hex
                 self._run("begin", token=token)
             now = ms_datetime(started)
-            rows = self.database.live(at=now, after=cursor, limit=self.rebuild_chunk)
+            rows = self.database.live_values(at=now, after=cursor, limit=self.rebuild_chunk)
             if len(rows) == self.rebuild_chunk:  # more to come: copy this chunk, record how far, stop here
-                self._write_many([r.entry for r in rows])
-                if self._run("step", token=token, lease=rows[-1].pk):
-                    self.database.mark_synced([r.entry for r in rows if not r.synced])
+                self._write_many(_row_pairs(rows))
+                if self._run("step", token=token, lease=rows[-1][0]):
+                    self.database.mark_synced([_row_entry(r) for r in rows if not r[-1]])
                 return
             if not first:
                 # Earlier chunks were copied by earlier calls: rows that changed behind the cursor since, and whose
                 # writers could not push them, are the unsynced ones.
-                seen = {r.pk for r in rows}
-                rows += [r for r in self.database.unsynced(live_at=now) if r.pk not in seen]
-            entries = [r.entry for r in rows]
-            self._write_many(entries)
+                seen = {r[0] for r in rows}
+                rows += [_stored_row(r) for r in self.database.unsynced(live_at=now) if r.pk not in seen]
+            self._write_many(_row_pairs(rows))
             if not self._run("warm", token=token, lease=started + self.lease_ms):
                 logger.warning("Revocation cache was lost while it was being rebuilt; the next check rebuilds it.")
                 return
             # Only the rows read here are now known to be in Redis; later ones are pushed by their writers.
-            self.database.mark_synced([r.entry for r in rows if not r.synced])
+            self.database.mark_synced([_row_entry(r) for r in rows if not r[-1]])
             logger.info("Revocation cache rebuilt from the database (%d entries in its last chunk).", len(rows))
         finally:
             self.client.delete(lock)

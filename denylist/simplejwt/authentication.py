@@ -23,6 +23,9 @@ class TokenUser(StockTokenUser):
     simplejwt 5.5 writes the user id claim as a string; its stock `JWTAuthentication` hands views the user row, with
     an integer `id` where the key is an integer. Views written against it compare `request.user.id` with integers
     and build querysets from it, so the id is converted back by the field itself (`to_python`), without the row.
+
+    Token Lab's JWT door names its own `TOKEN_USER_CLASS` (`jwt_demo.tokens.TokenUser`, the principal both of its
+    doors share), which this class leaves alone, as it leaves any project's own.
     """
 
     @cached_property

@@ -14,10 +14,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from denylist import revocation
 from denylist.models import Revocation
+from denylist.reasons import Reason
 from denylist.rotation import Use
 from denylist.simplejwt.claims import FAMILY_CLAIM, api_settings, login_family
 
-ROTATED = "rotated"  # the `reason` of a refresh token's entry once it has been exchanged
+ROTATED = Reason.ROTATED  # the `reason` of a refresh token's entry once it has been exchanged
 
 
 def user_key(value):
@@ -49,7 +50,7 @@ def refresh_token_use(*, jti: str, expires_at: float, user_id=None) -> str | Non
                                       synced=False)
     except IntegrityError:
         reasons = Revocation.objects.filter(kind=Revocation.Kind.TOKEN, key=jti).values_list("reason", flat=True)
-        return next(iter(reasons), "") or "revoked"
+        return next(iter(reasons), "") or Reason.REVOKED
     # The row is durable; now the fast path (a Redis backend pushes it and marks it synced).
     revocation.revoke_token(jti=jti, expires_at=expires_at, user_id=user_key(user_id), reason=ROTATED)
     return None
@@ -79,9 +80,9 @@ def token_logout(*, access, refresh: str | None = None) -> None:
     api = api_settings()
     user_id = access.get(api.USER_ID_CLAIM)
     revocation.revoke_token(jti=access[api.JTI_CLAIM], expires_at=access["exp"], user_id=user_key(user_id),
-                            reason="logout")
+                            reason=Reason.LOGOUT)
     if access.get(FAMILY_CLAIM):
-        token_login_end(token=access, reason="logout")
+        token_login_end(token=access, reason=Reason.LOGOUT)
     if not refresh:
         return
     try:
@@ -91,10 +92,10 @@ def token_logout(*, access, refresh: str | None = None) -> None:
     if token.get(api.USER_ID_CLAIM) != user_id:
         return
     revocation.revoke_token(jti=token[api.JTI_CLAIM], expires_at=token["exp"], user_id=user_key(user_id),
-                            reason="logout")
-    token_login_end(token=token, reason="logout")
+                            reason=Reason.LOGOUT)
+    token_login_end(token=token, reason=Reason.LOGOUT)
 
 
 def user_logout_all(*, user_id) -> None:
     """End every token of the user issued before now (a cut-off): log out everywhere."""
-    revocation.revoke_user(user_id=user_id, reason="logout-all")
+    revocation.revoke_user(user_id=user_id, reason=Reason.LOGOUT_EVERYWHERE)

@@ -79,6 +79,9 @@
     return box;
   }
 
+  // The credential's size as the server measured it; without the live numbers (LAB_MEASURE off), what the page
+  // can tell on its own.
+  function credentialBytes(res, otherwise) { return res.m ? String(res.m.credential_bytes) : otherwise; }
   function statusClass(status) { return status >= 200 && status < 300 ? "ok" : "bad"; }
   function summary(res) {
     if (res.json && typeof res.json === "object") {
@@ -291,10 +294,15 @@
   };
   document.querySelectorAll("[data-panel]").forEach((b) => b.addEventListener("click", () => panels[b.dataset.panel]()));
 
-  $("lab-password").addEventListener("submit", async (e) => {
-    e.preventDefault();
+  // The form's id is not "lab-password": that is the login form's password field, and ids are unique.
+  $("lab-password-form").addEventListener("submit", async (e) => {
+    e.preventDefault();  // the page holds the token pair in memory: a reload would drop it
     const box = $("panel-password-result");
     const old = $("lab-old-password").value, neu = $("lab-new-password").value, door = $("lab-password-door").value;
+    $("lab-password-button").disabled = true;
+    try { await passwordChange(box, old, neu, door); } finally { $("lab-password-button").disabled = false; }
+  });
+  async function passwordChange(box, old, neu, door) {
     let res;
     if (door === "jwt") {
       if (!needJwt(box)) return;
@@ -318,7 +326,7 @@
     show(box, line(res, "Password changed through the " + door + " door; that door gave you a fresh credential."),
       other ? line(other, "Your " + (door === "jwt" ? "session" : "JWT") + ", one request later: " + (other.ok ? "still accepted." : "refused.")) : "",
       say("Remember the new password: you log in with it from now on."));
-  });
+  }
 
   // ---- steps ------------------------------------------------------------------------------------------------
   function boxOf(step, door) { return document.querySelector("#step-" + step + " .result[data-door=" + door + "]"); }
@@ -344,7 +352,7 @@
     credentials: {
       session: [["Call the profile", async (box) => {
         const r = await probeSession(box);
-        show(box, line(r, r.ok ? "Your browser sent " + r.m.credential_bytes + " bytes of cookie: a random id. The server looked its row up." : "No live session."));
+        show(box, line(r, r.ok ? "Your browser sent " + credentialBytes(r, "a few dozen") + " bytes of cookie: a random id. The server looked its row up." : "No live session."));
         return r.ok;
       }]],
       jwt: [["Call the profile", async (box) => {
@@ -393,7 +401,7 @@
     "payload-size": {
       session: [["Measure a request", async (box) => {
         const r = await probeSession(box);
-        show(box, line(r, r.ok ? "Cookie: " + r.m.credential_bytes + " bytes (name, '=', a 32-character random id), whole request " + r.m.request_bytes + " bytes." : "No live session: log in again."));
+        show(box, line(r, r.ok ? "Cookie: " + credentialBytes(r, "about 42") + " bytes (name, '=', a 32-character random id)" + (r.m ? ", whole request " + r.m.request_bytes + " bytes." : ".") : "No live session: log in again."));
         return r.ok;
       }]],
       jwt: [["Measure a request and sign the same claims four ways", async (box) => {
@@ -405,7 +413,7 @@
           el("tbody", {}, ...s.json.algorithms.map((a) => el("tr", {class: a.algorithm === config.algorithm ? "current" : ""},
             el("td", {}, a.algorithm + (a.algorithm === config.algorithm ? " (this server)" : "")), el("td", {}, bytes(a.bytes)),
             el("td", {}, bytes(a.header)), el("td", {}, bytes(a.payload)), el("td", {}, bytes(a.signature))))));
-        show(box, line(r, "Authorization header: " + r.m.credential_bytes + " bytes on every request."), table,
+        show(box, line(r, "Authorization header: " + credentialBytes(r, String(("Bearer " + state.access).length)) + " bytes on every request."), table,
           say("The payload is " + s.json.claims + " claims (" + s.json.claim_names.join(", ") + ") in " + s.json.payload_json_bytes +
             " bytes of JSON; base64url adds a third. Add a name, an email and roles, or an RS256 signature, and you reach the article's 500–1000 bytes.", "muted"));
         return true;
@@ -424,7 +432,7 @@
         const keys = await call("GET", "/workshop/service-b/jwks.json");
         show(box, line(r, r.status === 200 ? "Verified with " + keys.json.keys.length + " public key(s), no call to Token Lab: look at DB and Redis." : "Refused."),
           say(serviceBNote(), "muted"));
-        return r.status === 200 && r.m && r.m.db === 0 && r.m.redis === 0;
+        return r.status === 200 && (!r.m || (r.m.db === 0 && r.m.redis === 0));
       }]],
     },
     refresh: {
@@ -498,31 +506,47 @@
       }]],
     },
     "long-expiry": {
-      session: [["Log out every other device", async (box) => {
+      session: [["Log out your other devices", async (box) => {
         if (!needSession(box)) return false;
         const r = await call("POST", "/session/devices/revoke-others/", {csrfHeader: true});
         const doc = new DOMParser().parseFromString(r.text, "text/html");
         const message = doc.querySelector(".messages li");
+        const ended = message ? parseInt(message.textContent, 10) : NaN;
         const me = await probeSession(box);
-        show(box, line(r, message ? message.textContent : "Other sessions ended."), line(me, "This session is untouched."));
+        const lifetime = config.sessionLifetime >= 86400 ? Math.round(config.sessionLifetime / 86400) + " days" : Math.round(config.sessionLifetime / 60) + " minutes";
+        show(box, line(r, message ? message.textContent : "Your other sessions were ended."),
+          ended === 0 ? say("You had no other session to end. To see one end, log in as " + (state.username || "yourself") +
+            " in a private window, press this button again, and that window's next request is refused.", "muted") : "",
+          line(me, "This session is untouched."),
+          say("A session lives at most " + lifetime + " on this server (SESSION_COOKIE_AGE), and the server can end it sooner at any moment: " +
+            "it is a row, and deleting the row kills the cookie at its next request. There is no session to steal for a month against the server's will."));
         return me.ok;
       }]],
-      jwt: [["Inspect a stolen 30-day token", async (box) => {
-        const r = await call("POST", "/workshop/api/mistakes/long-expiry/");
-        if (r.status !== 200) { show(box, line(r)); return false; }
-        const claims = b64json(r.json.genuine.split(".")[1]);
-        const ins = await call("POST", "/workshop/api/inspect/", {body: {token: r.json.genuine}});
+      jwt: [["Make and inspect a 30-day copy of your token", async (box) => {
+        if (!needJwt(box)) return false;
+        const r = await call("POST", "/workshop/lab/long-lived-token/", {bearer: state.access});
+        if (r.status !== 200) { show(box, line(r, "Token Lab would not make the copy: log in again.")); return false; }
+        const copy = r.json, claims = b64json(copy.token.split(".")[1]);
+        const ins = await call("POST", "/workshop/api/inspect/", {body: {token: copy.token}});
         const findings = (ins.json && ins.json.findings || []).map((f) => el("li", {class: f.severity}, f.title + ": " + f.explanation));
-        show(box, line(r, "exp is " + Math.round((claims.exp - claims.iat) / 86400) + " days after iat. Naive verifier: " +
-          (r.json.naive.accepted ? "accepted" : "refused") + "; pinned verifier: " + (r.json.pinned.accepted ? "accepted" : "refused") + " — no denylist, so a stolen copy keeps working."),
-          el("ul", {class: "findings"}, ...findings));
-        return true;
+        const until = new Date(copy.expires_at).toLocaleString();
+        show(box, line(r, "Your own token's claims, with exp set " + Math.round((claims.exp - claims.iat) / 86400) +
+            " days after iat: what a careless issuer hands out. Same issuer (" + copy.issuer + ") and algorithm (" + copy.algorithm +
+            ") as this server; signed with a throwaway key (kid " + copy.kid + "), so it opens nothing here."),
+          line(ins, "What the inspector says about it:"), el("ul", {class: "findings"}, ...findings),
+          say(copy.careless.accepted
+            ? "A verifier that checks only the signature and exp, and keeps no denylist (service B's kind), accepts this token until " + until +
+              ". If it is stolen, logging out or changing your password changes nothing there for a month."
+            : "Even a careless verifier refused it: " + copy.careless.error, copy.careless.accepted ? "warn" : "muted"),
+          say("Token Lab never issues such a token, and would refuse one even signed with its own key: its verifier refuses an access token " +
+            "whose exp − iat exceeds the " + copy.tokenlab_policy_s + " s it issues, and asks its denylist on every request."));
+        return copy.careless.accepted;
       }]],
     },
     "sensitive-data": {
       session: [["What does the cookie say?", async (box) => {
         const r = await probeSession(box);
-        show(box, line(r, r.ok ? "The cookie is " + r.m.credential_bytes + " bytes of random id: it says nothing; the data stays on the server." : "No live session."));
+        show(box, line(r, r.ok ? "The cookie is " + credentialBytes(r, "a few dozen") + " bytes of random id: it says nothing; the data stays on the server." : "No live session."));
         return r.ok;
       }]],
       jwt: [["Decode your token without a key", async (box) => {
@@ -574,32 +598,63 @@
   }
 
   // The cross-origin step: a page on the twin origin (localhost ↔ 127.0.0.1, same server) makes the calls.
+  // The frame says "ready" when its page runs; a host name that does not resolve gives the browser's error page
+  // instead, which never does: the lab stops waiting and says why rather than hanging.
+  const FRAME_WAIT_MS = 10000, AFTER_LOAD_MS = 1500, ANSWER_WAIT_MS = 10000;
   let frame = null, frameReady = null;
-  function crossOrigin(box, door) {
+  function twinFrame() {
+    if (frameReady) return frameReady;
+    frame = el("iframe", {src: config.twinOrigin + "/workshop/lab/other-origin/", class: "twin-frame", title: "A page on " + config.twinOrigin});
+    frameReady = new Promise((resolve, reject) => {
+      let afterLoad = null;
+      const finish = () => { clearTimeout(overall); clearTimeout(afterLoad); window.removeEventListener("message", onReady); };
+      const onReady = (event) => {
+        if (event.origin !== config.twinOrigin || !event.data || !event.data.ready) return;
+        finish(); resolve();
+      };
+      const overall = setTimeout(() => { finish(); reject(new Error("no answer")); }, FRAME_WAIT_MS);
+      window.addEventListener("message", onReady);
+      frame.addEventListener("load", () => { afterLoad = setTimeout(() => { finish(); reject(new Error("error page")); }, AFTER_LOAD_MS); });
+    });
+    // A failed frame is dropped: the next press tries again (the instructor may have fixed the name meanwhile).
+    frameReady.catch(() => { frame.remove(); frame = null; frameReady = null; });
+    document.querySelector("#step-cross-origin .lesson").before(frame);
+    return frameReady;
+  }
+  function unreachable() {
+    const host = new URL(config.twinOrigin).hostname;
+    return el("div", {class: "say warn twin-unreachable"},
+      el("p", {}, "Your browser could not load the page on " + config.twinOrigin + ", this server's second origin: " +
+        "the name " + host + " does not lead to this server from your machine (it does not resolve, or something on the way blocks it)."),
+      el("p", {}, "Check by opening ", el("a", {href: config.twinOrigin + "/", target: "_blank", rel: "noopener"}, config.twinOrigin + "/"),
+        " in a new tab. On your own laptop, use the lab at http://localhost:8000 or http://127.0.0.1:8000, each the other's second origin. " +
+        "In a room, the instructor sets LAB_TWIN_HOSTS to two names of the server that every participant's machine resolves (see the README)."));
+  }
+  async function crossOrigin(box, door) {
     if (!config.twinOrigin) {
       show(box, say("This page is not on localhost or 127.0.0.1, so there is no second origin on this server. On a deployment, list the other origin in CORS_ALLOWED_ORIGINS (see the README).", "warn"));
       return false;
     }
-    if (!frame) {
-      frame = el("iframe", {src: config.twinOrigin + "/workshop/lab/other-origin/", class: "twin-frame", title: "A page on " + config.twinOrigin});
-      document.querySelector("#step-cross-origin .lesson").before(frame);
-      frameReady = new Promise((resolve) => frame.addEventListener("load", resolve));
-    }
-    return new Promise((resolve) => {
-      frameReady.then(() => {
-        const onMessage = (event) => {
-          if (event.origin !== config.twinOrigin || !event.data || event.data.door !== door) return;
-          window.removeEventListener("message", onMessage);
-          const d = event.data;
-          show(box, el("div", {class: "call"}, el("div", {class: "call-head"}, el("code", {}, "page on " + config.twinOrigin + " → " + d.path), " → ",
-              el("strong", {class: d.ok ? "ok" : "bad"}, d.status)), el("div", {class: "chips"}, el("span", {class: "chip"}, "round trip " + d.ms + " ms"))),
-            say(d.note));
-          resolve(door === "jwt" ? d.ok : !d.ok);
-        };
-        window.addEventListener("message", onMessage);
-        frame.contentWindow.postMessage({door, access: door === "jwt" ? state.access : null}, config.twinOrigin);
-      });
+    show(box, say("Loading the page on " + config.twinOrigin + "…", "muted"));
+    try { await twinFrame(); } catch (err) { show(box, unreachable()); return false; }
+    const d = await new Promise((resolve) => {
+      const onMessage = (event) => {
+        if (event.origin !== config.twinOrigin || !event.data || event.data.door !== door) return;
+        clearTimeout(timer); window.removeEventListener("message", onMessage);
+        resolve(event.data);
+      };
+      const timer = setTimeout(() => { window.removeEventListener("message", onMessage); resolve(null); }, ANSWER_WAIT_MS);
+      window.addEventListener("message", onMessage);
+      frame.contentWindow.postMessage({door, access: door === "jwt" ? state.access : null}, config.twinOrigin);
     });
+    if (!d) {
+      show(box, say("The page on " + config.twinOrigin + " did not answer within " + ANSWER_WAIT_MS / 1000 + " s. Press the button again to retry.", "warn"));
+      return false;
+    }
+    show(box, el("div", {class: "call"}, el("div", {class: "call-head"}, el("code", {}, "page on " + config.twinOrigin + " → " + d.path), " → ",
+        el("strong", {class: d.ok ? "ok" : "bad"}, d.status)), el("div", {class: "chips"}, el("span", {class: "chip"}, "round trip " + d.ms + " ms"))),
+      say(d.note));
+    return door === "jwt" ? d.ok : !d.ok;
   }
 
   // Build each step's buttons; a button's run returns true when its side of the step is done.
@@ -622,6 +677,14 @@
       }
     }
   });
+
+  // A link to a folded section (the article's claims) unfolds it.
+  function unfoldTarget() {
+    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.tagName === "DETAILS") target.open = true;
+  }
+  window.addEventListener("hashchange", unfoldTarget);
+  unfoldTarget();
 
   // A session cookie may already be live (logged in on /session/login/ earlier): say so in the strip.
   probeSession(null).then(() => { if (state.session.state === "live") loadProgress(); });

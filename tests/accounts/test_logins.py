@@ -105,7 +105,7 @@ def test_an_administrator_ending_a_login_is_named(user, jwt_door, admin_user):
     ended = logins.login_end(user_id=user.pk, login_id=f"t-{family_of(jwt_door)}", reason="admin", by=admin_user)
     assert ended is not None and ended.state.status == logins.ENDED
     state = token_state(family_of(jwt_door))
-    assert (state.status, state.why) == (logins.ENDED, f"ended by an administrator by {admin_user.username}")
+    assert (state.status, state.why) == (logins.ENDED, f"ended by administrator {admin_user.username}")
     assert state.by == admin_user.username
     assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
 

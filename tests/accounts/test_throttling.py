@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import AuthEvent, User
-from accounts.network import address_block
 from accounts.throttling import login_throttle
+from httpkit.network import address_block
 from tests.support.suite import PASSWORD
 
 GENERIC_JWT = {"detail": "No active account found with the given credentials.", "code": "no_active_account"}

@@ -146,6 +146,32 @@ def test_with_redis_the_revocation_check_is_one_command_and_no_query(redis_requi
 
 
 @pytest.mark.redis
+def test_with_client_side_caching_the_jwt_check_makes_no_round_trip_and_revocation_still_holds(redis_required,
+                                                                                                 tiny_run):
+    _out, report, _saved = tiny_run
+    by_key = rows(report)
+    tracked = by_key["jwt-revocation-tracking"]
+    assert (tracked["redis"]["commands_per_request"], tracked["redis"]["round_trips_per_request"]) == (0, 0)
+    assert (tracked["db_queries"]["per_request"], tracked["db_queries"]["auth"]) == (1, 0)
+    session = by_key["session-cached-db-tracking"]
+    # The session still comes from Redis, and its check rides in the same pipeline: nothing to skip there.
+    assert session["redis"]["commands"] == ["GET", "HMGET"]
+    assert session["redis"]["round_trips_per_request"] == 1
+    for row in (tracked, session):
+        assert (row["revocation"]["kind"], row["revocation"]["accepted_after_revoke"]) == ("refused", 0)
+    assert report["tracking"]["on_by_default"] is False
+    assert [(p["door"], p["redis"]["key"], p["tracked"]["key"]) for p in report["tracking"]["pairs"]] == [
+        ("session", "session-cached-db", "session-cached-db-tracking"),
+        ("jwt", "jwt-revocation-redis", "jwt-revocation-tracking")]
+    assert [p["tracked"]["redis_round_trips"] for p in report["tracking"]["pairs"]] == [1, 0]
+
+
+def test_without_redis_there_is_no_tracking_comparison(embedded_only, tiny_run):
+    _out, report, _saved = tiny_run
+    assert report["tracking"] is None
+
+
+@pytest.mark.redis
 def test_a_run_leaves_no_redis_keys_behind(redis_required):
     from django_redis import get_redis_connection
 

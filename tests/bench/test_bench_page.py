@@ -345,3 +345,20 @@ def test_a_report_saved_before_spreads_and_the_ranking_still_renders():
                               "together n/a no Redis in this run (embedded mode)")
     assert " n/a no Redis in this run: each door reads" in rows[4]
     assert "MISSED" not in rows[3] + rows[4]
+
+
+def test_the_client_side_caching_experiment_is_shown_beside_each_door_and_off_by_default(tiny_run):
+    _out, report, _saved = tiny_run
+    save(report)
+    html = page()
+    if report["tracking"] is None:  # a run without Redis measured neither side
+        assert 'id="bench-tracking"' not in html
+        return
+    card = html.split('id="bench-tracking"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>off by default</strong>" in card
+    for pair in report["tracking"]["pairs"]:
+        for side in ("redis", "tracked"):
+            row = pair[side]
+            assert row["label"] in card
+            assert f"<td>{floatformat(row['throughput_ratio'], 2)}</td>" in card
+            assert f"<td>{row['redis_round_trips']}</td>" in card

@@ -81,6 +81,21 @@ def test_each_door_costs_one_round_trip_and_no_auth_query_at_every_size(scale_ru
 
 @pytest.mark.redis
 @pytest.mark.slow
+def test_each_rebuild_is_measured_against_the_recovery_goal(scale_run):
+    out, report, _left = scale_run
+    for size in report["scale"]["sizes"]:
+        rebuild = size["rebuild"]
+        goal = rebuild["goal"]
+        assert (goal["leased_under_s"], goal["slowest_under_ms"]) == (10.0, 500.0)
+        assert goal["met"] is (rebuild["leased_after_s"] < 10.0 and rebuild["latency_ms"]["max"] < 500.0)
+    assert report["scale"]["rebuild_chunk"] == 5_000
+    verdicts = "; ".join(f"{s['entries']:,} {'met' if s['rebuild']['goal']['met'] else 'MISSED'}"
+                         for s in report["scale"]["sizes"])
+    assert f"recovery goal (leased again < 10 s, no request > 0.5 s meanwhile): {verdicts}" in out
+
+
+@pytest.mark.redis
+@pytest.mark.slow
 def test_the_seeded_entries_are_removed_and_the_tables_printed(scale_run):
     out, report, left = scale_run
     assert left == 0

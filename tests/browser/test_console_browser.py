@@ -110,12 +110,17 @@ def test_administrator_watches_finds_ends_and_suspends(site, browser, user, admi
         assert admin.locator("#tokens tr[data-login]").count() == 2
         assert "HeadlessChrome" in admin.inner_text("#sessions")
 
-        # End one token login: that JWT dies, the others live.
+        # End one token login, through the confirmation page: that JWT dies, the others live, and the login
+        # leaves the live table for the ended list with its reason.
         admin.click(f"#tokens tr[data-login='t-{other_family}'] input[type=submit]")
+        admin.wait_for_selector("#confirm-yes")
+        assert _call(site, "GET", "/jwt/api/profile/", token=other_access)[0] == HTTPStatus.OK
+        admin.click("#confirm-yes")
         admin.wait_for_selector("text=Every token of that login has been revoked.")
         assert _call(site, "GET", "/jwt/api/profile/", token=other_access)[0] == HTTPStatus.UNAUTHORIZED
-        row = admin.inner_text(f"#tokens tr[data-login='t-{other_family}'] .state")
-        assert row.startswith(f"ended: ended by an administrator by {admin_user.username}")
+        assert admin.locator(f"#tokens tr[data-login='t-{other_family}']").count() == 0
+        row = admin.inner_text(f"#ended tr[data-login='t-{other_family}'] .state")
+        assert row == f"ended by administrator {admin_user.username}"
         victim_jwt.click("#lg-reload")
         victim_jwt.wait_for_function("document.querySelectorAll('#lg-rows tr[data-login]').length === 2")
 
@@ -127,11 +132,16 @@ def test_administrator_watches_finds_ends_and_suspends(site, browser, user, admi
         admin.wait_for_selector("text=Account suspended; every session and token has ended.")
         assert admin.inner_text("#account-state") == "suspended"
         assert admin.locator("#tokens input[type=submit]").count() == 0
-        assert "account suspended by admin" in admin.inner_text("#tokens")
+        assert admin.locator("#sessions tr[data-login]").count() == 0
+        assert "account suspended by admin" in admin.inner_text("#ended")
 
-        # The user's session and JWT die on their next request.
+        # The user's session and JWT die on their next request; the login page says an administrator acted,
+        # without naming which one.
         victim_session.goto(f"{site.url}/session/devices/")
         assert victim_session.url.startswith(f"{site.url}/session/login/")
+        reason = victim_session.inner_text("#logout-reason")
+        assert reason.startswith("You were logged out because an administrator ended it: your account was suspended")
+        assert f"({admin_user.username})" not in reason
         victim_jwt.click("#lg-reload")
         victim_jwt.wait_for_function(
             "document.getElementById('lg-state').textContent === 'Signed out: this login has ended.'")
@@ -144,3 +154,62 @@ def User_is_active(user) -> bool:  # noqa: N802 - reads as the sentence it asser
     from accounts.models import User
 
     return User.objects.get(pk=user.pk).is_active
+
+
+# --- accessibility -------------------------------------------------------------------------------------------
+SERIOUS = {"serious", "critical"}
+
+
+def _axe_violations(page) -> list[str]:
+    """Run axe-core (the pinned axe-playwright-python bundle) on the page; return its serious and critical
+    violations as "rule: target" lines."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']}: {', '.join(str(n['target']) for n in v['nodes'])}"
+            for v in results.response["violations"] if v["impact"] in SERIOUS]
+
+
+def test_console_pages_pass_axe_and_a_bulk_end_keeps_the_filter(site, browser, user, other_user, admin_user):
+    admin_user.set_password(PASSWORD)
+    admin_user.save()
+    contexts = [browser.new_context() for _ in range(3)]
+    admin, alice, bob = (c.new_page() for c in contexts)
+    for page in (admin, alice, bob):
+        page.set_default_timeout(10_000)
+    try:
+        _session_login(alice, site, user)
+        _session_login(bob, site, other_user)
+        _token_login(site, user)
+        _admin_login(admin, site, admin_user)
+        found = {}
+        for name, path in [("dashboard", "/admin/console/"), ("sessions", "/admin/console/sessions/"),
+                           ("tokens", "/admin/console/tokens/"), ("user", f"/admin/console/users/{user.pk}/")]:
+            admin.goto(f"{site.url}{path}")
+            admin.wait_for_selector("#content-main")
+            found[name] = _axe_violations(admin)
+        admin.click("input[value='Suspend account']")
+        admin.wait_for_selector("#confirm-yes")
+        found["confirmation"] = _axe_violations(admin)
+        assert found == dict.fromkeys(found, [])
+
+        # A bulk end from a filtered list comes back to the same filtered list.
+        admin.goto(f"{site.url}/admin/console/sessions/?user={user.username}")
+        assert admin.locator("#logins tr[data-login]").count() == 1
+        admin.check("#logins input[name=ids]")
+        admin.click("#bulk-end")
+        admin.wait_for_selector("#confirm-yes")
+        admin.click("#confirm-yes")
+        admin.wait_for_selector("text=1 login ended.")
+        assert admin.url == f"{site.url}/admin/console/sessions/?user={user.username}"
+        assert admin.input_value("input[name=user]") == user.username
+        assert admin.inner_text("#logins tbody") == "None."
+        alice.goto(f"{site.url}/session/devices/")
+        assert alice.url.startswith(f"{site.url}/session/login/")
+        assert alice.inner_text("#logout-reason").startswith(
+            "You were logged out because an administrator ended this session")
+        bob.goto(f"{site.url}/session/devices/")
+        assert bob.url == f"{site.url}/session/devices/"
+    finally:
+        for context in contexts:
+            context.close()

@@ -88,7 +88,8 @@ def test_view_only_staff_see_everything_and_can_end_nothing(viewer, user, live):
 def test_staff_with_change_permission_act(changer, user, live):
     _session, jwt = live
     family = TokenFamily.objects.get(user=user)
-    response = changer.post(f"/admin/console/users/{user.pk}/", {"action": "revoke_family", "family": family.pk})
+    response = changer.post(f"/admin/console/users/{user.pk}/", {"action": "revoke_family", "family": family.pk,
+                                                                "confirm": "yes"})
     assert response.status_code == HTTPStatus.FOUND
     assert jwt.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
     event = AuthEvent.objects.get(kind=AuthEvent.Kind.LOGIN_ENDED)

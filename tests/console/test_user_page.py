@@ -32,7 +32,7 @@ def test_credentials_page_lists_sessions_and_token_families(console, session_doo
 def test_end_session_from_admin_logs_that_device_out(console, session_door, user):
     client, url = console
     digest = DeviceSession.objects.get(user=user).digest
-    response = client.post(url, {"action": "end_session", "session": digest})
+    response = client.post(url, {"action": "end_session", "session": digest, "confirm": "yes"})
     assert response.status_code == HTTPStatus.FOUND
     assert not DeviceSession.objects.filter(user=user).exists()
     assert session_door.get("profile/").status_code == HTTPStatus.FORBIDDEN
@@ -42,7 +42,8 @@ def test_end_session_from_admin_logs_that_device_out(console, session_door, user
 def test_revoke_family_from_admin_kills_access_and_refresh(console, jwt_door, user):
     client, url = console
     family = TokenFamily.objects.get(user=user)
-    assert client.post(url, {"action": "revoke_family", "family": family.id}).status_code == HTTPStatus.FOUND
+    assert client.post(url, {"action": "revoke_family", "family": family.id, "confirm": "yes"}
+                       ).status_code == HTTPStatus.FOUND
     assert jwt_door.get("profile/").status_code == HTTPStatus.UNAUTHORIZED
     refresh = jwt_door.client.post("/jwt/token/refresh/", {"refresh": jwt_door.refresh},
                                    content_type="application/json")
@@ -106,7 +107,7 @@ def test_other_users_session_cannot_be_ended_through_this_user(console, other_us
     other = SessionDoor(other_user.username, PASSWORD).login()
     client, url = console
     digest = DeviceSession.objects.get(user=other_user).digest
-    client.post(url, {"action": "end_session", "session": digest})
+    client.post(url, {"action": "end_session", "session": digest, "confirm": "yes"})
     assert other.get("profile/").status_code == HTTPStatus.OK
 
 

@@ -84,3 +84,12 @@ def test_a_row_changed_behind_the_cursor_without_a_push_is_in_the_finished_copy(
     assert inspector.hexists(backend.key, f"u:{user.pk}")
     assert Revocation.objects.get(kind="u").synced is True
     assert backend.is_revoked(Query(user_id=user.pk, issued_at_ms=cutoff - 1)) is True
+
+
+def test_one_script_call_merges_every_field_forward_even_one_given_twice(chunked):
+    """The write script reads its fields with one HMGET and writes them with one HSET: a value never moves back,
+    whether the newer one is already stored or comes earlier in the same call."""
+    backend, inspector = chunked
+    inspector.hset(backend.key, mapping={"u:7": "2000:900", "j:old": "500"})
+    backend._write_many(["u:7", "1000:950", "j:old", "400", "j:new", "300", "j:new", "200", "u:8", "5:6"])
+    assert inspector.hmget(backend.key, ["u:7", "j:old", "j:new", "u:8"]) == [b"2000:950", b"500", b"300", b"5:6"]

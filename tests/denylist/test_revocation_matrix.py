@@ -148,13 +148,14 @@ def delete(victim):
 
 def admin_revoke_family(victim):
     response = victim.admin.post(f"/admin/accounts/user/{victim.user.pk}/credentials/",
-                                 {"action": "revoke_family", "family": claims(victim.l2.access)["fam"]})
+                                 {"action": "revoke_family", "family": claims(victim.l2.access)["fam"],
+                                  "confirm": "yes"})
     assert response.status_code == HTTPStatus.FOUND
 
 
 def admin_end_session(victim):
     response = victim.admin.post(f"/admin/accounts/user/{victim.user.pk}/credentials/", {
-        "action": "end_session", "session": session_digest(victim.session.session_key)})
+        "action": "end_session", "session": session_digest(victim.session.session_key), "confirm": "yes"})
     assert response.status_code == HTTPStatus.FOUND
 
 

@@ -295,6 +295,18 @@ def test_a_second_login_ends_the_login_its_cookie_replaces(alice, user):
     assert TokenFamily.objects.filter(user=user, revoked_at__isnull=True).count() == 1
 
 
+@pytest.mark.parametrize("password", ["wrong", None])
+def test_a_refused_second_login_ends_nothing_of_the_cookies_login(alice, user, password):
+    # One login path (jwt_demo.services.token_login): the replaced cookie's login ends only once the password
+    # has checked out; a refused or malformed attempt leaves it alive, and the cookie still refreshes.
+    held = cookie(alice)
+    response = login(alice, password=password)
+    assert response.status_code == (HTTPStatus.UNAUTHORIZED if password else HTTPStatus.BAD_REQUEST)
+    assert TokenFamily.objects.get(user=user).revoked_at is None
+    assert cookie(alice) == held
+    assert refresh(alice).status_code == HTTPStatus.OK
+
+
 def test_web_and_native_clients_at_once(alice, user):
     native = browser()
     pair = native.post("/jwt/token/", {"username": "alice", "password": PASSWORD},

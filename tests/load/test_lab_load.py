@@ -175,8 +175,8 @@ class Participant:
     def step_long_expiry(self):
         self.request("POST", "/session/devices/revoke-others/", expect=HTTPStatus.FOUND)
         self.request("GET", "/session/api/profile/")
-        _, scenario = self.request("POST", "/workshop/api/mistakes/long-expiry/")
-        self.request("POST", "/workshop/api/inspect/", body={"token": scenario["genuine"]})
+        _, copy = self.request("POST", "/workshop/lab/long-lived-token/", bearer=self.access)
+        self.request("POST", "/workshop/api/inspect/", body={"token": copy["token"]})
 
     def step_sensitive_data(self):
         self.request("GET", "/session/api/profile/")

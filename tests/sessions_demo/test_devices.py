@@ -111,6 +111,13 @@ def test_revoke_others_keeps_the_current_session(laptop, phone, bobs_browser):
     assert is_signed_in(bobs_browser)
 
 
+def test_revoke_others_is_recorded_once_by_the_service_that_ends_them(laptop, phone):
+    signed_in("alice", user_agent="Tablet/1.0")
+    assert post_form(laptop, "/session/devices/revoke-others/").status_code == HTTPStatus.FOUND
+    [event] = AuthEvent.objects.filter(kind=AuthEvent.Kind.SESSION_REVOKED)
+    assert (event.user.username, event.door, event.detail) == ("alice", "session", "2 other sessions")
+
+
 def test_revoke_others_needs_csrf(laptop, phone):
     assert laptop.post("/session/devices/revoke-others/").status_code == HTTPStatus.FORBIDDEN
     assert DeviceSession.objects.count() == 2

@@ -14,6 +14,7 @@ from accounts.services import user_log_out_everywhere
 from tests.support.doors import JWTDoor, SessionDoor
 from tests.support.keyfiles import use_key
 from tests.support.suite import PASSWORD
+from workshop import progress
 from workshop.lab import STEPS
 from workshop.models import StepDone
 from workshop.serviceb import LAB_ALGORITHM, published_jwks
@@ -265,18 +266,56 @@ def test_progress_refuses_an_unknown_step_and_an_anonymous_caller(user):
     assert StepDone.objects.count() == 0
 
 
-def test_the_instructor_page_is_staff_only_and_shows_usernames_and_steps(user, other_user, staff_user):
+def test_the_instructor_page_is_staff_only_and_shows_every_participant(user, other_user, staff_user):
     StepDone.objects.create(user=user, step="credentials")
     StepDone.objects.create(user=user, step="simpler")
-    assert Client().get("/workshop/instructor/").status_code == HTTPStatus.FOUND
+    anonymous = Client().get("/workshop/instructor/")
+    assert (anonymous.status_code, anonymous["Location"]) == (
+        HTTPStatus.FOUND, "/session/login/?next=/workshop/instructor/")
     participant = Client()
     participant.force_login(other_user)
-    assert participant.get("/workshop/instructor/").status_code == HTTPStatus.FOUND
+    refused = participant.get("/workshop/instructor/")
+    assert refused.status_code == HTTPStatus.FORBIDDEN
+    assert "<h1>Staff only</h1>" in refused.content.decode() and user.username not in refused.content.decode()
     staff = Client()
     staff.force_login(staff_user)
     page = staff.get("/workshop/instructor/").content.decode()
-    assert f"<td>{user.username}</td>" in page and "2/13" in page
-    assert other_user.username not in page and user.email not in page
+    # Every participant from the start (bob has done nothing yet), usernames only, never staff, never an email.
+    assert f'<tr data-username="{user.username}"><th scope="row">{user.username}</th>' in page and "2/13" in page
+    assert f'<tr data-username="{other_user.username}"><th scope="row">{other_user.username}</th>' in page
+    assert "0/13" in page
+    assert f'data-username="{staff_user.username}"' not in page and user.email not in page
+    assert 'http-equiv="refresh"' not in page
+    # The step titles are the column headers; the footer totals each step.
+    assert '<span class="visually-hidden">Step 13: Which is simpler?</span></th>' in page
+    assert '<td data-step="credentials">1</td>' in page and '<td data-step="refresh">0</td>' in page
+
+
+def test_the_instructor_pages_data_is_the_whole_room_for_staff_only(user, other_user, staff_user,
+                                                                    django_assert_num_queries):
+    done = StepDone.objects.create(user=user, step="credentials")
+    participant = Client()
+    participant.force_login(other_user)
+    assert participant.get("/workshop/instructor/progress/").status_code == HTTPStatus.FORBIDDEN
+    assert Client().get("/workshop/instructor/progress/").status_code == HTTPStatus.FORBIDDEN
+    staff = Client()
+    staff.force_login(staff_user)
+    with django_assert_num_queries(2):  # the accounts and the steps, whatever the size of the room
+        progress.room_progress()
+    response = staff.get("/workshop/instructor/progress/")
+    assert response.status_code == HTTPStatus.OK
+    assert response["Cache-Control"] == "no-store"
+    room = response.json()
+    assert room["participants"] == [
+        {"username": user.username, "active": True, "done": ["credentials"], "count": 1,
+         "last": done.done_at.isoformat()},
+        {"username": other_user.username, "active": True, "done": [], "count": 0, "last": None},
+    ]
+    assert room["finished"] == 0
+    assert [(step["slug"], step["done_by"]) for step in room["steps"]][:2] == [("credentials", 1),
+                                                                               ("session-revocation", 0)]
+    assert room["steps"][0] == {"slug": "credentials", "title": "What you hold", "short": "What you hold",
+                                "done_by": 1}
 
 
 # --- the other lab endpoints -----------------------------------------------------------------------------------------
@@ -290,6 +329,44 @@ def test_moving_parts_count_both_doors_live(user):
     assert parts["jwt"]["stored_rows"] >= 2  # a login and its refresh token
     assert "/.well-known/jwks.json" in parts["jwt"]["endpoint_list"]
     assert len(parts["jwt"]["checks"]) > len(parts["session"]["checks"])
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "EdDSA"])
+def test_the_long_expiry_copy_is_the_callers_token_from_this_server_living_30_days(user, settings, tmp_path,
+                                                                                   algorithm):
+    if algorithm != "HS256":
+        use_key(settings, tmp_path, algorithm)
+    door = JWTDoor(user.username, PASSWORD).login()
+    response = door.client.post("/workshop/lab/long-lived-token/", **door.auth_headers())
+    assert response.status_code == HTTPStatus.OK
+    assert response["Cache-Control"] == "no-store"
+    copy = response.json()
+    header, claims = jwt.get_unverified_header(copy["token"]), jwt.decode(copy["token"],
+                                                                           options={"verify_signature": False})
+    original = jwt.decode(door.access, options={"verify_signature": False})
+    # This server's algorithm and issuer, the caller's own claims; only exp differs, and the key is not Token Lab's.
+    assert (header["alg"], header["kid"], copy["algorithm"]) == (algorithm, "lab-careless-issuer", algorithm)
+    assert (claims["iss"], copy["issuer"]) == (settings.JWT_ISSUER, settings.JWT_ISSUER)
+    assert {k: v for k, v in claims.items() if k != "exp"} == {k: v for k, v in original.items() if k != "exp"}
+    assert claims["exp"] - math.ceil(claims["iat"]) == 30 * 86400 == copy["lifetime_s"]
+    assert copy["careless"] == {"accepted": True}
+    assert copy["tokenlab_policy_s"] == settings.ACCESS_TOKEN_LIFETIME
+    # It opens nothing: the JWT door refuses it.
+    refused = door.client.get("/jwt/api/profile/", HTTP_AUTHORIZATION=f"Bearer {copy['token']}")
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED
+    # The inspector flags its lifetime, and raises no algorithm warning: it is this server's algorithm.
+    findings = Client().post("/workshop/api/inspect/", {"token": copy["token"]},
+                             content_type="application/json").json()["findings"]
+    titles = [finding["title"] for finding in findings]
+    assert "Long-lived access token (30 days)" in titles
+    assert not [title for title in titles if title.startswith("Algorithm")]
+
+
+def test_the_long_expiry_copy_needs_a_live_access_token(user):
+    assert Client().post("/workshop/lab/long-lived-token/").status_code == HTTPStatus.UNAUTHORIZED
+    session = SessionDoor(user.username, PASSWORD).login()
+    assert session.client.post("/workshop/lab/long-lived-token/",
+                               **session.auth_headers(unsafe=True)).status_code == HTTPStatus.UNAUTHORIZED
 
 
 def test_token_sizes_sign_the_callers_claims_four_ways(user):

@@ -1,8 +1,11 @@
 """The guided lab: its page, the instructor's page, and the small JSON endpoints its steps call."""
 
+from functools import wraps
+from http import HTTPStatus
+
 import jwt
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -14,7 +17,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +27,8 @@ from resources.api import ProfileView
 from sessions_demo.authentication import SessionAuthentication
 from workshop import progress
 from workshop.lab import STEPS
+from workshop.longexpiry import long_lived_copy
+from workshop.measure import lab_served
 from workshop.parts import moving_parts
 from workshop.serviceb import LabTokenAuthentication, published_jwks, service_b_call, service_b_token, uses_lab_key
 from workshop.sizes import token_sizes
@@ -48,8 +53,10 @@ def lab_page(request):
             "steps": [step.slug for step in STEPS], "algorithm": settings.JWT_ALGORITHM,
             "redis": bool(settings.REDIS_URL), "accessLifetime": settings.ACCESS_TOKEN_LIFETIME,
             "twinOrigin": request_twin_origin(request), "serviceBLabKey": uses_lab_key(),
-            "revocationEnabled": settings.REVOCATION_ENABLED,
+            "revocationEnabled": settings.REVOCATION_ENABLED, "sessionLifetime": settings.SESSION_COOKIE_AGE,
+            "issuer": settings.JWT_ISSUER,
         },
+        "measuring": lab_served(),
     })
 
 
@@ -70,18 +77,40 @@ def other_origin_page(request):
     return response
 
 
-@staff_member_required(login_url="/session/login/")
+def staff_only(view):
+    """Let staff in; send a visitor to log in; answer a signed-in participant 403 with a page that says why.
+
+    A participant who opens the instructor's link is told the page is for staff, not shown a login form they
+    cannot get past (their account would be refused anyway).
+    """
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url="/session/login/")
+        if not (request.user.is_active and request.user.is_staff):
+            return render(request, "workshop/staff_only.html", status=HTTPStatus.FORBIDDEN)
+        return view(request, *args, **kwargs)
+    return guarded
+
+
+@staff_only
 @never_cache
 @require_GET
 def instructor_page(request):
-    """Staff only: who has reached which step, by username (refreshes itself every 10 s)."""
-    rows = progress.room_progress()
-    return render(request, "workshop/instructor.html", {
-        "steps": STEPS,
-        "rows": [{**row, "marks": [step.slug in row["done"] for step in STEPS], "count": len(row["done"])}
-                 for row in rows],
-        "finished": sum(1 for row in rows if len(row["done"]) == len(STEPS)),
-    })
+    """Staff only: every participant and the steps each has done; its script refreshes the table in place."""
+    return render(request, "workshop/instructor.html", {"room": progress.room_progress(), "steps": STEPS})
+
+
+@extend_schema(exclude=True)
+class InstructorProgressView(APIView):
+    """`GET` → the room (`workshop.progress.room_progress`), for the instructor page's refresh. Staff, session."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAdminUser]  # staff: the instructor's data
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(progress.room_progress(), headers={"Cache-Control": "no-store"})
 
 
 @require_GET
@@ -136,6 +165,18 @@ class ServiceBTokenView(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request):
         return Response(service_b_token(access_token=_bearer(request)), headers={"Cache-Control": "no-store"})
+
+
+@extend_schema(exclude=True)
+class LongLivedTokenView(APIView):
+    """`POST` with the caller's live access token → its 30-day copy from a careless issuer (workshop.longexpiry)."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request):
+        return Response(long_lived_copy(access_token=_bearer(request)), headers={"Cache-Control": "no-store"})
 
 
 @extend_schema(exclude=True)

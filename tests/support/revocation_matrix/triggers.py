@@ -134,7 +134,7 @@ def delete(ctx: Context) -> None:
 def admin_revoke_family(ctx: Context) -> None:
     admin = ctx.admin_client()
     reply = form_post(admin, f"/admin/accounts/user/{ctx.victim.user.pk}/credentials/", {
-        "action": "revoke_family", "family": payload(ctx.victim.l2["access"])["fam"],
+        "action": "revoke_family", "family": payload(ctx.victim.l2["access"])["fam"], "confirm": "yes",
         "csrfmiddlewaretoken": admin.cookies["csrftoken"]})
     assert reply.status == HTTPStatus.FOUND, reply.body[:300]
 
@@ -144,7 +144,7 @@ def admin_end_session(ctx: Context) -> None:
     path = f"/admin/accounts/user/{ctx.victim.user.pk}/credentials/"
     digests = re.findall(r'name="session" value="([0-9a-f]+)"', admin.call("GET", path).body.decode())
     assert len(digests) == 1, digests  # the victim's one session
-    reply = form_post(admin, path, {"action": "end_session", "session": digests[0],
+    reply = form_post(admin, path, {"action": "end_session", "session": digests[0], "confirm": "yes",
                                     "csrfmiddlewaretoken": admin.cookies["csrftoken"]})
     assert reply.status == HTTPStatus.FOUND, reply.body[:300]
 

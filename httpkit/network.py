@@ -1,4 +1,8 @@
-"""Where a request comes from: the client address and user agent, trusting only configured proxies."""
+"""Where a request comes from: the client address and user agent, trusting only configured proxies.
+
+Request parsing, not a rule: every caller that records or throttles by client (the login throttle, the auth-event
+log, the session and token device lists) reads the request through these two functions, so a proxy set-up is
+configured once (`TRUSTED_PROXY_COUNT`)."""
 
 import ipaddress
 
