@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser_servers import live_site
 from tests.support.suite import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,3 +36,10 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def site(django_db_setup):
+    """One live Token Lab server (tests.support.browser_servers.live_site) for the browser tests of a module."""
+    with live_site() as server:
+        yield server

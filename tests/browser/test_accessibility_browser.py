@@ -14,18 +14,11 @@ import pytest
 
 from accounts.models import User
 from tests.browser.axe import axe_violations
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # A real `manage.py authbench` report (a short run on a laptop), so that the benchmark page shows every section.
 BENCH_REPORT = Path(__file__).with_name("bench_report.json")
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 @pytest.fixture

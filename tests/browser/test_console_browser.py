@@ -9,16 +9,9 @@ from http import HTTPStatus
 import pytest
 
 from jwt_demo.models import TokenFamily
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 def _call(site, method: str, path: str, *, token: str | None = None, body: dict | None = None) -> tuple[int, dict]:

@@ -2,16 +2,10 @@
 
 import pytest
 
-from tests.support.browser_servers import cross_origin_demo, live_site
+from tests.support.browser_servers import cross_origin_demo
 from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 @pytest.fixture

@@ -4,18 +4,11 @@ right door when the browser blocks a call."""
 import pytest
 
 from accounts.models import User
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 JWT_BOX = "#step-cross-origin .result[data-door=jwt]"
 JWT_BUTTON = "#step-cross-origin .actions[data-door=jwt] button"
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 def open_lab_logged_in(page, site) -> None:

@@ -4,17 +4,10 @@ follows, and who the hybrid page is signed in as."""
 import pytest
 
 from accounts.models import User
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 from workshop.lab import STEPS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 def test_the_logins_page_is_linked_from_the_lab_and_from_the_devices_page(site, page):

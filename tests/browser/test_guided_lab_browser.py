@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from accounts.models import User
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 from workshop.lab import STEPS
 from workshop.models import StepDone
@@ -15,12 +14,6 @@ from workshop.models import StepDone
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BOTH_LIVE = ("document.querySelector('#cred-session').dataset.state === 'live' && "
              "document.querySelector('#cred-access').dataset.state === 'live'")
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from http import HTTPStatus
 
 import pytest
 
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,12 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FIND_TOKENS_IN_GLOBALS = """() => Object.getOwnPropertyNames(window).filter((name) => {
   try { const v = window[name]; return typeof v === "string" && v.includes("eyJ"); } catch (e) { return false; }
 })"""
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 @pytest.fixture

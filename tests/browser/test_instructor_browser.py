@@ -5,17 +5,10 @@ from http import HTTPStatus
 import pytest
 
 from accounts.models import User
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 from workshop.models import StepDone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 def log_in(page, site, username: str, next_path: str) -> None:

@@ -5,19 +5,12 @@ from http import HTTPStatus
 import pytest
 
 from accounts.models import User
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_PASSWORD = "a brand new lab password 2026"
 BOTH_LIVE = ("document.querySelector('#cred-session').dataset.state === 'live' && "
              "document.querySelector('#cred-access').dataset.state === 'live'")
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 @pytest.mark.parametrize("door", ["jwt", "session"])

@@ -4,18 +4,11 @@ the revocation, 0 when the very next request is refused (it used to say "1 reque
 import pytest
 
 from accounts.models import User
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BOTH_LIVE = ("document.querySelector('#cred-session').dataset.state === 'live' && "
              "document.querySelector('#cred-access').dataset.state === 'live'")
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 def log_in(page, username: str) -> None:

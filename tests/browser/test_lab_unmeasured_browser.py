@@ -4,16 +4,9 @@ unset) says so, and every step that shows bytes still runs instead of failing in
 import pytest
 
 from accounts.models import User
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 def test_the_steps_run_without_live_numbers(site, page, settings):

@@ -7,17 +7,10 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts.models import User
-from tests.support.browser_servers import live_site
 from tests.support.suite import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 STEP = "#step-long-expiry"
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    with live_site() as server:
-        yield server
 
 
 @pytest.fixture
