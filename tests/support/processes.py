@@ -4,11 +4,13 @@ Each process is started on a free loopback port of a given range and stopped by 
 that helpers and CI jobs sharing a machine never touch each other's servers.
 """
 
+import fcntl
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,13 +25,40 @@ from tests.support.suite import IN_CI
 _RESERVED: set[int] = set()
 
 
+# Ports this test process has claimed across processes (port -> the open lock file that holds the claim).
+_CLAIMED: dict[int, int] = {}
+_CLAIMS = Path(tempfile.gettempdir()) / "tokenlab-test-ports"
+
+
+def _claim(port: int) -> bool:
+    """Claim `port` for this test process alone, for as long as it lives; False when another process holds it.
+
+    Several test runs share a machine (CI runs the two modes side by side). A port is free by the probe below the
+    moment a server of one run stops, and the other run, scanning the same range, would start its own server there
+    while the first run's test still expects silence on it (a "dead" primary that answers). An exclusive `flock`
+    per port settles who may use it; the kernel drops it when the process ends, however it ends.
+    """
+    if port in _CLAIMED:
+        return True
+    _CLAIMS.mkdir(exist_ok=True)
+    fd = os.open(_CLAIMS / f"{port}.lock", os.O_CREAT | os.O_RDWR, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _CLAIMED[port] = fd
+    return True
+
+
 def free_port(first: int, last: int, *, reserve: bool = False) -> int:
-    """Return a loopback port in [first, last] that nothing listens on right now and no server of ours holds.
+    """Return a loopback port in [first, last] that nothing listens on right now, no server of ours holds, and no
+    other test process has claimed (`_claim`).
 
     With `reserve`, the port stays out of later answers until `release_port()` is called for it.
     """
     for port in range(first, last + 1):
-        if port in _RESERVED:
+        if port in _RESERVED or not _claim(port):
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             # Servers bind with SO_REUSEADDR too: a port whose old connections linger in TIME_WAIT is free to them.
