@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from accounts.models import User
+from tests.support.processes import wait_until
 from tests.support.suite import PASSWORD
 from workshop.lab import STEPS
 from workshop.models import StepDone
@@ -154,6 +155,10 @@ def test_two_participants_at_once_do_not_affect_each_other(site, browser, partic
         (call,) = run(second, "credentials", door)
         assert call["status"] == "200"
     assert second.evaluate(BOTH_LIVE)
+    # The page records the step after both doors' results, in a request of its own that nothing on the page waits
+    # for: wait (bounded) until the server has it, then check that it is the only one.
+    wait_until(lambda: StepDone.objects.filter(user=participants[1]).exists(), timeout=10,
+               what="the second participant's step reaching the server")
     assert list(StepDone.objects.filter(user=participants[1]).values_list("step", flat=True)) == ["credentials"]
     assert not StepDone.objects.filter(user=participants[0]).exists()
     for page in pages:
