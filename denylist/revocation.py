@@ -173,7 +173,7 @@ def copy_status(now: datetime | None = None, *, limit: int = 200_000) -> CopySta
     """Read the Redis copy of the configured backend: its entries by kind (at most `limit` counted) and its lease."""
     from redis.exceptions import RedisError
 
-    from denylist.backends.redis import copy_fields
+    from denylist.backends.redis_layout import copy_fields
 
     copy = get_backend().redis_copy()
     if copy is None:
@@ -195,7 +195,7 @@ def copy_status(now: datetime | None = None, *, limit: int = 200_000) -> CopySta
 
 def copy_lease_held(client, key: str) -> bool:
     """Tell whether the Redis copy at `key` (read with `client`) holds a lease that still runs."""
-    from denylist.backends.redis import LEASE_FIELD, lease_of
+    from denylist.backends.redis_layout import LEASE_FIELD, lease_of
 
     lease = lease_of(client.hget(key, LEASE_FIELD))
     return lease is not None and lease > now_ms()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
-from denylist.backends.redis import encode
+from denylist.backends.redis_layout import encode
 from denylist.entries import Entry
 from denylist.models import Revocation
 

@@ -36,7 +36,8 @@ import time
 import redis
 from redis.exceptions import RedisError
 
-from denylist.backends.redis import RedisRevocationBackend, lease_of
+from denylist.backends.redis import RedisRevocationBackend
+from denylist.backends.redis_layout import lease_of
 from denylist.entries import Query
 
 _MISSING = object()

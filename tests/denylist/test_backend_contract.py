@@ -14,7 +14,8 @@ from django.core.management import call_command
 
 from denylist import revocation
 from denylist.backends.db import DatabaseRevocationBackend
-from denylist.backends.redis import LEASE_FIELD, RedisRevocationBackend
+from denylist.backends.redis import RedisRevocationBackend
+from denylist.backends.redis_layout import LEASE_FIELD
 from denylist.entries import Entry, Query
 from denylist.models import Revocation
 

@@ -12,7 +12,8 @@ import pytest
 
 from denylist import revocation
 from denylist.backends.db import DatabaseRevocationBackend
-from denylist.backends.redis import LEASE_FIELD, WARMING_FIELD, RedisRevocationBackend
+from denylist.backends.redis import RedisRevocationBackend
+from denylist.backends.redis_layout import LEASE_FIELD, WARMING_FIELD
 from denylist.entries import Entry, Query
 from denylist.models import Revocation
 from tests.support.fixtures import own_redis_caches

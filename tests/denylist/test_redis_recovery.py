@@ -15,7 +15,8 @@ from django.db import connection
 
 from denylist import revocation
 from denylist.backends.db import DatabaseRevocationBackend
-from denylist.backends.redis import LEASE_FIELD, RedisRevocationBackend
+from denylist.backends.redis import RedisRevocationBackend
+from denylist.backends.redis_layout import LEASE_FIELD
 from denylist.entries import Entry, Query
 from denylist.models import Revocation
 from tests.support.doors import JWTDoor, SessionDoor

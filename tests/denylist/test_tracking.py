@@ -18,7 +18,8 @@ from django.db import connection
 
 from denylist import conf
 from denylist.backends.db import DatabaseRevocationBackend
-from denylist.backends.redis import LEASE_FIELD, RedisRevocationBackend
+from denylist.backends.redis import RedisRevocationBackend
+from denylist.backends.redis_layout import LEASE_FIELD
 from denylist.backends.tracking import CONNECTION_NAME, TrackedRedisRevocationBackend
 from denylist.entries import Entry, Query
 from tests.support.fixtures import own_redis_caches
